@@ -1,0 +1,207 @@
+#include "collector/store_reader.hpp"
+
+namespace p2pmon::collector {
+
+class StoreReader::Lease {
+ public:
+  Lease(StoreReader& owner, std::unique_ptr<Database> db) : owner_(owner), db_(std::move(db)) {}
+  ~Lease() { owner_.release(std::move(db_)); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Database& operator*() { return *db_; }
+  Database* operator->() { return db_.get(); }
+
+ private:
+  StoreReader& owner_;
+  std::unique_ptr<Database> db_;
+};
+
+StoreReader::StoreReader(std::string path, std::size_t poolSize)
+    : path_(std::move(path)), poolSize_(poolSize == 0 ? 1 : poolSize) {}
+
+StoreReader::Lease StoreReader::acquire() {
+  std::unique_lock lock(mutex_);
+  available_.wait(lock, [&] { return !idle_.empty() || created_ < poolSize_; });
+  if (!idle_.empty()) {
+    auto db = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(db));
+  }
+  ++created_;
+  lock.unlock();
+  try {
+    return Lease(*this, std::make_unique<Database>(path_, true));
+  } catch (...) {
+    std::lock_guard again(mutex_);
+    --created_;
+    available_.notify_one();
+    throw;
+  }
+}
+
+void StoreReader::release(std::unique_ptr<Database> db) {
+  std::lock_guard lock(mutex_);
+  if (db) idle_.push_back(std::move(db));
+  available_.notify_one();
+}
+
+namespace {
+constexpr const char* kResultColumns =
+    "id, host, service, state, output, perfdata, time, received, source";
+
+StoredResult readResult(const Statement& st) {
+  StoredResult r;
+  r.id = st.int64(0);
+  r.result.host = st.text(1);
+  r.result.service = st.text(2);
+  r.result.state = static_cast<core::State>(st.int64(3));
+  r.result.output = st.text(4);
+  r.result.perfdata = st.text(5);
+  r.result.time = st.real(6);
+  r.received = st.real(7);
+  r.result.source = st.text(8);
+  return r;
+}
+
+constexpr const char* kServiceColumns =
+    "host, service, state, output, perfdata, last_check, last_state_change, source";
+
+ServiceStatus readService(const Statement& st) {
+  ServiceStatus s;
+  s.last.host = st.text(0);
+  s.last.service = st.text(1);
+  s.last.state = static_cast<core::State>(st.int64(2));
+  s.last.output = st.text(3);
+  s.last.perfdata = st.text(4);
+  s.last.time = st.real(5);
+  s.lastStateChange = st.real(6);
+  s.last.source = st.text(7);
+  return s;
+}
+}  // namespace
+
+std::vector<HostSummary> StoreReader::hosts() {
+  auto db = acquire();
+  auto st = db->prepare("SELECT host, worst_severity, last_check, services FROM hosts ORDER BY host");
+  std::vector<HostSummary> out;
+  while (st.step()) {
+    out.push_back({st.text(0), core::stateOfSeverity(static_cast<int>(st.int64(1))), st.real(2),
+                   st.int64(3)});
+  }
+  return out;
+}
+
+std::vector<ServiceStatus> StoreReader::services(const std::string& host) {
+  auto db = acquire();
+  auto st = db->prepare(std::string("SELECT ") + kServiceColumns +
+                        " FROM current WHERE host = ?1 ORDER BY service");
+  st.bind(1, host);
+  std::vector<ServiceStatus> out;
+  while (st.step()) out.push_back(readService(st));
+  return out;
+}
+
+std::optional<ServiceStatus> StoreReader::service(const std::string& host,
+                                                  const std::string& service) {
+  auto db = acquire();
+  auto st = db->prepare(std::string("SELECT ") + kServiceColumns +
+                        " FROM current WHERE host = ?1 AND service = ?2");
+  st.bind(1, host).bind(2, service);
+  if (!st.step()) return std::nullopt;
+  return readService(st);
+}
+
+std::vector<StoredResult> StoreReader::history(const HistoryQuery& q) {
+  std::string sql = std::string("SELECT ") + kResultColumns + " FROM results WHERE 1";
+  if (q.host) sql += " AND host = ?1";
+  if (q.service) sql += " AND service = ?2";
+  if (q.since) sql += " AND time >= ?3";
+  // With a host and service the (host, service, time) index gives the order;
+  // otherwise newest arrivals first, which is id order.
+  sql += (q.host && q.service) ? " ORDER BY time DESC LIMIT ?4" : " ORDER BY id DESC LIMIT ?4";
+  auto db = acquire();
+  auto st = db->prepare(sql);
+  if (q.host) st.bind(1, *q.host);
+  if (q.service) st.bind(2, *q.service);
+  if (q.since) st.bind(3, *q.since);
+  st.bind(4, static_cast<std::int64_t>(q.limit));
+  std::vector<StoredResult> out;
+  while (st.step()) out.push_back(readResult(st));
+  return out;
+}
+
+std::vector<StoredResult> StoreReader::resultsAfter(std::int64_t id, std::size_t limit) {
+  auto db = acquire();
+  auto st = db->prepare(std::string("SELECT ") + kResultColumns +
+                        " FROM results WHERE id > ?1 ORDER BY id LIMIT ?2");
+  st.bind(1, id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<StoredResult> out;
+  while (st.step()) out.push_back(readResult(st));
+  return out;
+}
+
+std::vector<MetricSeries> StoreReader::metrics(const std::string& host,
+                                               const std::string& service,
+                                               const std::optional<std::string>& label,
+                                               double since, std::size_t maxPoints) {
+  auto db = acquire();
+  auto series = db->prepare(
+      std::string("SELECT id, label, uom FROM series WHERE host = ?1 AND service = ?2") +
+      (label ? " AND label = ?3" : "") + " ORDER BY label");
+  series.bind(1, host).bind(2, service);
+  if (label) series.bind(3, *label);
+  // Newest maxPoints, returned oldest first for charts.
+  auto points = db->prepare(
+      "SELECT time, value FROM (SELECT time, value FROM points WHERE series_id = ?1 "
+      "AND time >= ?2 ORDER BY time DESC LIMIT ?3) ORDER BY time");
+  std::vector<MetricSeries> out;
+  while (series.step()) {
+    MetricSeries m{host, service, series.text(1), series.text(2), {}};
+    points.bind(1, series.int64(0)).bind(2, since).bind(3, static_cast<std::int64_t>(maxPoints));
+    while (points.step()) m.points.emplace_back(points.real(0), points.real(1));
+    points.reset();
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::array<std::int64_t, 4> StoreReader::servicesByState() {
+  auto db = acquire();
+  auto st = db->prepare("SELECT state, count(*) FROM current WHERE service != '' GROUP BY state");
+  std::array<std::int64_t, 4> out{};
+  while (st.step()) {
+    auto s = st.int64(0);
+    if (s >= 0 && s < 4) out[static_cast<std::size_t>(s)] = st.int64(1);
+  }
+  return out;
+}
+
+std::int64_t StoreReader::maxResultId() {
+  auto db = acquire();
+  auto st = db->prepare("SELECT coalesce(max(id), 0) FROM results");
+  st.step();
+  return st.int64(0);
+}
+
+std::int64_t StoreReader::hostCount() {
+  auto db = acquire();
+  auto st = db->prepare("SELECT count(*) FROM hosts");
+  st.step();
+  return st.int64(0);
+}
+
+std::optional<std::int64_t> StoreReader::cursor(const std::string& name) {
+  auto db = acquire();
+  auto st = db->prepare("SELECT last_id FROM cursors WHERE name = ?1");
+  st.bind(1, name);
+  if (!st.step()) return std::nullopt;
+  return st.int64(0);
+}
+
+void saveCursor(Database& db, const std::string& name, std::int64_t lastId) {
+  auto st = db.prepare("INSERT OR REPLACE INTO cursors(name, last_id) VALUES(?1, ?2)");
+  st.bind(1, name).bind(2, lastId);
+  st.step();
+}
+
+}  // namespace p2pmon::collector

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Installs the Debian packages p2pmon needs to build, test and run its demo.
+# Idempotent and non-interactive: only missing packages are installed, and
+# nothing at all happens (not even `apt-get update`) when everything is there.
+# Usage: scripts/install-deps.sh [build|test]   (test adds the interop tools)
+set -eu
+
+mode=${1:-build}
+
+build_pkgs="build-essential cmake pkg-config git ca-certificates
+  libcurl4-openssl-dev libsofia-sip-ua-dev libboost-program-options-dev
+  libboost-dev libsqlite3-dev nlohmann-json3-dev doctest-dev
+  libcpp-httplib-dev zlib1g-dev libpcap-dev python3 curl"
+
+# Real tools the integration tests talk to: the stock NSCA client and
+# server, Nagios 4 itself, and sqlite3 for looking inside the database.
+test_pkgs="nsca-client nsca nagios4-core sqlite3 procps"
+
+pkgs=$build_pkgs
+[ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
+
+missing=""
+for p in $pkgs; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+echo "install-deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+# nagios4 and nsca ship services that Debian would start; tests run their own
+# instances on free ports, so keep the packaged daemons from starting.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing
