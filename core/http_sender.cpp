@@ -11,12 +11,17 @@ SendReport parseIngestReply(long status, const std::string& body, std::size_t ba
                                            std::to_string(status) + ")");
     return report;
   }
-  if (status != 200) {
+  // 400 with a "rejected" list: every result of the batch was refused.
+  if (status != 200 && status != 400) {
     report.failure = makeError("bad_response", "collector answered HTTP " + std::to_string(status));
     return report;
   }
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("accepted")) {
+    if (status == 400) {
+      report.failure = makeError("bad_response", "collector answered HTTP 400");
+      return report;
+    }
     report.failure = makeError("bad_response", "collector reply is not the ingest JSON");
     return report;
   }

@@ -142,7 +142,7 @@ def test_durability():
         c.start()
         assert count_history(c, "term-h") == 200
     finally:
-        c.kill()
+        c.close()
     print("ok: 10000 acknowledged results survive SIGKILL; SIGTERM flushes NSCA results")
 
 
@@ -161,7 +161,7 @@ def test_retention():
         assert count_history(c, "new") == 1
         assert c.get("/api/v1/hosts/old/services/s")["output"] == "OK"  # current state stays
     finally:
-        c.kill()
+        c.close()
     print("ok: retention prunes old history, keeps current state")
 
 

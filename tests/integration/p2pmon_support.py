@@ -5,6 +5,7 @@ processes a test started (by pid). Python standard library only."""
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,6 +40,7 @@ class Collector:
     """A p2pmon-collector process on free ports with its own database."""
 
     def __init__(self, workdir=None, db=None, args=(), env=None):
+        self.owns_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="p2pmon-it-")
         self.db = db or os.path.join(self.workdir, "collector.db")
         self.args = list(args)
@@ -100,11 +102,17 @@ class Collector:
     def kill(self):
         return self.stop(signal.SIGKILL)
 
+    def close(self):
+        """Kills the process and removes the work directory this object made."""
+        self.kill()
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
     def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc):
-        self.kill()
+        self.close()
 
 
 def send_nsca(port, records, password="", method=1, legacy=False, timeout=30):
