@@ -30,8 +30,16 @@ NagiosForwarder::~NagiosForwarder() {
 void NagiosForwarder::start() {
   committed_ = reader_.maxResultId();
   // First use starts at the present: enabling forwarding does not replay the
-  // whole history into Nagios.
-  cursor_ = reader_.cursor(kCursorName).value_or(committed_);
+  // whole history into Nagios. That starting point is stored at once: results
+  // accepted before Nagios first reads the pipe must still be forwarded after a
+  // restart, not skipped as "history".
+  auto stored = reader_.cursor(kCursorName);
+  cursor_ = stored.value_or(committed_);
+  if (!stored) {
+    Database db(dbPath_, false);
+    saveCursor(db, kCursorName, cursor_);
+  }
+  stats_.forwardLag = committed_ - cursor_;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -126,6 +134,7 @@ void NagiosForwarder::run() {
             tail_.erase(0, done);
           }
           lock.lock();
+          stats_.forwardLag = committed_ - cursor_;
           if (!complete && !stopping_) wake_.wait_for(lock, kRetry);
           continue;
         }

@@ -73,21 +73,21 @@ Expected<std::string> stringField(const nlohmann::json& j, const char* key, bool
 Expected<CheckResult> fromJson(const nlohmann::json& j, double now) {
   if (!j.is_object()) return makeError("bad_type", "a result must be a JSON object");
   CheckResult r;
-  auto host = stringField(j, "host", true);
-  if (!host) return host.error();
-  r.host = std::move(host).value();
-  auto service = stringField(j, "service", false);
-  if (!service) return service.error();
-  r.service = std::move(service).value();
-  auto output = stringField(j, "output", true);
-  if (!output) return output.error();
-  r.output = std::move(output).value();
-  auto perfdata = stringField(j, "perfdata", false);
-  if (!perfdata) return perfdata.error();
-  r.perfdata = std::move(perfdata).value();
-  auto source = stringField(j, "source", false);
-  if (!source) return source.error();
-  r.source = std::move(source).value();
+  struct Field {
+    const char* key;
+    std::string CheckResult::*member;
+    bool required;
+  };
+  static constexpr Field kFields[] = {{"host", &CheckResult::host, true},
+                                      {"service", &CheckResult::service, false},
+                                      {"output", &CheckResult::output, true},
+                                      {"perfdata", &CheckResult::perfdata, false},
+                                      {"source", &CheckResult::source, false}};
+  for (const auto& f : kFields) {
+    auto value = stringField(j, f.key, f.required);
+    if (!value) return value.error();
+    r.*(f.member) = std::move(value).value();
+  }
 
   auto st = j.find("state");
   if (st == j.end()) return makeError("missing_field", "missing field 'state'");
