@@ -109,6 +109,44 @@ bool NagiosForwarder::writeOut(const std::string& data, std::size_t& written) {
   return true;
 }
 
+std::size_t NagiosForwarder::forwardSome() {
+  std::size_t lines = 0;
+  if (!tail_.empty()) {
+    // Finish the line a full pipe cut short before anything else.
+    std::size_t done = 0;
+    if (writeOut(tail_, done)) {
+      cursor_ = tailId_;
+      tail_.clear();
+      return 1;
+    }
+    if (fd_ >= 0) tail_.erase(0, done);
+    return 0;
+  }
+  auto rows = reader_.resultsAfter(cursor_, kBatch);
+  if (rows.empty()) {
+    std::lock_guard lock(mutex_);
+    committed_ = cursor_;  // pruned, or nothing left
+    return 0;
+  }
+  // One write per line: a FIFO write of up to PIPE_BUF (4096) bytes is
+  // atomic, so other writers of the command file (CGIs, nsca) cannot cut
+  // into our lines; only longer lines can be split, and they resume below.
+  for (const auto& row : rows) {
+    std::string line = formatExternalCommand(row.result);
+    std::size_t done = 0;
+    if (!writeOut(line, done)) {
+      if (fd_ >= 0 && done > 0) {
+        tail_ = line.substr(done);
+        tailId_ = row.id;
+      }
+      break;
+    }
+    cursor_ = row.id;
+    ++lines;
+  }
+  return lines;
+}
+
 void NagiosForwarder::run() {
   Database cursorDb(dbPath_, false);
   std::unique_lock lock(mutex_);
@@ -118,51 +156,13 @@ void NagiosForwarder::run() {
       continue;
     }
     lock.unlock();
-    bool progressed = false;
+    std::size_t lines = 0;
     if (ensureOpen()) {
       try {
-        if (!tail_.empty()) {
-          // Finish the line a full pipe cut short before anything else.
-          std::size_t done = 0;
-          bool complete = writeOut(tail_, done);
-          if (complete) {
-            cursor_ = tailId_;
-            saveCursor(cursorDb, kCursorName, cursor_);
-            stats_.forwarded += 1;
-            tail_.clear();
-          } else if (fd_ >= 0) {
-            tail_.erase(0, done);
-          }
-          lock.lock();
-          stats_.forwardLag = committed_ - cursor_;
-          if (!complete && !stopping_) wake_.wait_for(lock, kRetry);
-          continue;
-        }
-        auto rows = reader_.resultsAfter(cursor_, kBatch);
-        std::string data;
-        std::vector<std::size_t> ends;  // end offset of each line in data
-        for (const auto& row : rows) {
-          data += formatExternalCommand(row.result);
-          ends.push_back(data.size());
-        }
-        std::size_t written = 0;
-        writeOut(data, written);
-        // Only whole lines count as forwarded.
-        std::size_t lines = 0;
-        while (lines < ends.size() && ends[lines] <= written) ++lines;
-        if (fd_ >= 0 && lines < ends.size() && written > (lines == 0 ? 0 : ends[lines - 1])) {
-          tail_ = data.substr(written, ends[lines] - written);
-          tailId_ = rows[lines].id;
-        }
+        lines = forwardSome();
         if (lines > 0) {
-          cursor_ = rows[lines - 1].id;
           saveCursor(cursorDb, kCursorName, cursor_);
           stats_.forwarded += lines;
-          progressed = true;
-        }
-        if (rows.empty()) {
-          std::lock_guard again(mutex_);
-          committed_ = cursor_;  // pruned or nothing left
         }
       } catch (const std::exception& e) {
         core::logError(std::string("forwarder: ") + e.what());
@@ -170,7 +170,7 @@ void NagiosForwarder::run() {
     }
     lock.lock();
     stats_.forwardLag = committed_ - cursor_;
-    if (!progressed && !stopping_) wake_.wait_for(lock, kRetry);
+    if (lines == 0 && !stopping_) wake_.wait_for(lock, kRetry);
   }
 }
 

@@ -26,6 +26,7 @@ class NagiosForwarder {
 
  private:
   void run();
+  std::size_t forwardSome();  // lines written this round (cursor_ advanced past them)
   bool ensureOpen();           // false while Nagios is not reading
   bool writeOut(const std::string& data, std::size_t& written);
   void closeFile();
