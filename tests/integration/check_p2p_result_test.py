@@ -32,14 +32,15 @@ def test_against_collector():
 
         rc, out, _ = run("-H", "peer-1", "-s", "sip_options", "-U", c.http)
         assert rc == 1, (rc, out)
-        assert re.match(r"^P2P_RESULT WARNING - SIP WARNING - 150 ms \(3s ago\) \| "
-                        r"age=3s;;900 rtt=150ms;100;200;0\n$", out), out
+        # Ages are whole seconds since the result; allow a slow machine a few.
+        assert re.match(r"^P2P_RESULT WARNING - SIP WARNING - 150 ms \(([3-6])s ago\) \| "
+                        r"age=\1s;;900 rtt=150ms;100;200;0\n$", out), out
 
         rc, out, _ = run("-H", "peer-1", "-s", "old", "-U", c.http, "--max-age", "300")
         assert rc == 2, (rc, out)
         lines = out.splitlines()
-        assert lines[0].startswith("P2P_RESULT CRITICAL - last result for peer-1/old is 1000s old "
-                                   "(max 300s): OK - long ago | age=1000s;;300"), out
+        assert re.match(r"P2P_RESULT CRITICAL - last result for peer-1/old is (100[0-3])s old "
+                        r"\(max 300s\): OK - long ago \| age=\1s;;300$", lines[0]), out
         assert lines[1] == "line two", out
 
         rc, out, _ = run("-H", "peer-1", "-s", "old", "-U", c.http, "--max-age", "300",
@@ -47,7 +48,7 @@ def test_against_collector():
         assert rc == 1 and out.startswith("P2P_RESULT WARNING - last result"), out
 
         rc, out, _ = run("-H", "peer-1", "-s", "old", "-U", c.http, "--max-age", "0")
-        assert rc == 0 and "age=1000s " not in out and "age=1000s" in out, out
+        assert rc == 0 and re.search(r"\| age=100[0-3]s$", out.splitlines()[0]), out
 
         rc, out, _ = run("-H", "peer-1", "-s", "missing", "-U", c.http)
         assert rc == 3 and out.startswith("P2P_RESULT UNKNOWN - no result for peer-1/missing"), out
