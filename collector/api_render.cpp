@@ -27,6 +27,69 @@ json renderHosts(const std::vector<HostSummary>& hosts, double now) {
   return json{{"hosts", std::move(out)}};
 }
 
+namespace {
+// A string as json::dump(-1, ' ', false, replace) writes it. Plain printable
+// ASCII is copied as is; anything else (escapes, UTF-8, invalid bytes) goes
+// through nlohmann so the bytes stay exactly the same.
+void appendJsonString(std::string& out, const std::string& s) {
+  bool plain = true;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (!plain) {
+    out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+// A double as nlohmann's serializer writes it (same to_chars, "null" when
+// not finite).
+void appendJsonNumber(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  std::array<char, 64> buf{};
+  char* end = nlohmann::detail::to_chars(buf.data(), buf.data() + buf.size(), v);
+  out.append(buf.data(), end);
+}
+
+void appendJsonNumber(std::string& out, std::int64_t v) { out += std::to_string(v); }
+}  // namespace
+
+std::string renderHostsText(const std::vector<HostSummary>& hosts, double now) {
+  std::string out;
+  out.reserve(32 + hosts.size() * 160);
+  // Keys in json's (sorted) order.
+  out += "{\"hosts\":[";
+  bool first = true;
+  for (const auto& h : hosts) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"age\":";
+    appendJsonNumber(out, std::max(0.0, now - h.lastCheck));
+    out += ",\"host\":";
+    appendJsonString(out, h.host);
+    out += ",\"last_check\":";
+    appendJsonNumber(out, h.lastCheck);
+    out += ",\"services\":";
+    appendJsonNumber(out, h.services);
+    out += ",\"worst_state\":";
+    appendJsonNumber(out, static_cast<std::int64_t>(static_cast<int>(h.worst)));
+    out += ",\"worst_state_name\":";
+    appendJsonString(out, std::string(core::stateName(h.worst)));
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
 json renderService(const ServiceStatus& s, double now) {
   json j = stateFields(s.last.state);
   j["host"] = s.last.host;

@@ -14,6 +14,9 @@
 namespace p2pmon::collector {
 
 nlohmann::json renderHosts(const std::vector<HostSummary>& hosts, double now);
+// renderHosts(...).dump() byte for byte, written straight into the string
+// without building the JSON tree (GET /api/v1/hosts with 10,000 hosts).
+std::string renderHostsText(const std::vector<HostSummary>& hosts, double now);
 nlohmann::json renderService(const ServiceStatus& s, double now);
 nlohmann::json renderServices(const std::string& host, const std::vector<ServiceStatus>& services,
                               double now);

@@ -98,7 +98,8 @@ void HttpApi::stop() {
 void HttpApi::routes() {
   auto& s = *server_;
   s.Get("/api/v1/hosts", [this](const httplib::Request&, httplib::Response& res) {
-    sendJson(res, 200, renderHosts(reader_.hosts(), core::nowSeconds()));
+    res.status = 200;
+    res.set_content(renderHostsText(reader_.hosts(), core::nowSeconds()), kJson);
   });
   s.Get(R"(/api/v1/hosts/([^/]+)/services)",
         [this](const httplib::Request& req, httplib::Response& res) {

@@ -1,5 +1,7 @@
 #include "collector/ingest_writer.hpp"
 
+#include <iterator>
+
 #include "core/clock.hpp"
 #include "core/log.hpp"
 
@@ -77,17 +79,26 @@ void IngestWriter::run() {
 }
 
 void IngestWriter::commit(std::vector<Batch>& group) {
+  // The results move into one array for the store and back afterwards (a
+  // failed batch may be retried; the sizes are what the counters need).
   std::vector<core::CheckResult> all;
   std::size_t total = 0;
   for (const auto& b : group) total += b.results.size();
   all.reserve(total);
-  for (const auto& b : group) all.insert(all.end(), b.results.begin(), b.results.end());
+  for (auto& b : group) std::move(b.results.begin(), b.results.end(), std::back_inserter(all));
   std::string error;
   std::int64_t lastId = 0;
   try {
     lastId = store_.append(all, core::nowSeconds());
   } catch (const std::exception& e) {
     error = e.what();
+  }
+  {
+    auto from = all.begin();
+    for (auto& b : group) {
+      std::move(from, from + static_cast<std::ptrdiff_t>(b.results.size()), b.results.begin());
+      from += static_cast<std::ptrdiff_t>(b.results.size());
+    }
   }
   std::vector<Batch> retry;
   if (error.empty()) {

@@ -1,6 +1,8 @@
 #include "collector/store_writer.hpp"
 
-#include <set>
+#include <algorithm>
+#include <string_view>
+#include <vector>
 
 #include "collector/store_schema.hpp"
 #include "core/perfdata.hpp"
@@ -11,6 +13,15 @@ namespace {
 // Bound on the in-memory series id cache; cleared (not evicted) when full,
 // since a miss only costs one indexed lookup.
 constexpr std::size_t kMaxCachedSeries = 1'000'000;
+// Metric points go in as multi-row INSERTs: per row that costs about a
+// third less than one statement per point (the statement overhead is shared).
+constexpr int kPointsPerInsert = 32;
+
+std::string multiRowPointInsert() {
+  std::string sql = "INSERT OR REPLACE INTO points(series_id, time, value) VALUES(?, ?, ?)";
+  for (int i = 1; i < kPointsPerInsert; ++i) sql += ", (?, ?, ?)";
+  return sql;
+}
 
 Database& migrated(Database& db) {
   migrate(db);
@@ -44,26 +55,60 @@ StoreWriter::StoreWriter(const std::string& path)
           "INSERT INTO series(host, service, label, uom) VALUES(?1, ?2, ?3, ?4) "
           "ON CONFLICT(host, service, label) DO UPDATE SET uom = excluded.uom RETURNING id")),
       insertPoint_(db_.prepare("INSERT OR REPLACE INTO points(series_id, time, value) "
-                               "VALUES(?1, ?2, ?3)")) {}
+                               "VALUES(?1, ?2, ?3)")),
+      insertPoints_(db_.prepare(multiRowPointInsert())) {
+  points_.reserve(kPointsPerInsert);
+  // Writer-side tuning; durability is unchanged (WAL + synchronous=NORMAL,
+  // set in migrate()). A 64 MiB page cache keeps a big group commit's dirty
+  // pages in memory instead of spilling them into the WAL mid-transaction,
+  // and checkpointing every 10,000 WAL pages (~40 MB) instead of SQLite's
+  // 1,000 copies the hot index pages back into the database ~10x less often.
+  db_.exec("PRAGMA cache_size=-65536");
+  db_.exec("PRAGMA wal_autocheckpoint=10000");
+}
 
 std::int64_t StoreWriter::seriesId(const std::string& host, const std::string& service,
                                    const std::string& label, const std::string& uom) {
-  std::string key;
-  key.reserve(host.size() + service.size() + label.size() + uom.size() + 3);
+  std::string& key = seriesKey_;
+  key.clear();
   key.append(host).push_back('\0');
   key.append(service).push_back('\0');
   key.append(label).push_back('\0');
   key.append(uom);
   if (auto it = seriesCache_.find(key); it != seriesCache_.end()) return it->second;
-  upsertSeries_.bind(1, host).bind(2, service).bind(3, label).bind(4, uom);
+  upsertSeries_.bindRef(1, host).bindRef(2, service).bindRef(3, label).bindRef(4, uom);
   upsertSeries_.step();
   std::int64_t id = upsertSeries_.int64(0);
   while (upsertSeries_.step()) {
   }
   upsertSeries_.reset();
   if (seriesCache_.size() >= kMaxCachedSeries) seriesCache_.clear();
-  seriesCache_.emplace(std::move(key), id);
+  seriesCache_.emplace(key, id);
   return id;
+}
+
+// Points of one transaction keep their order: a multi-row INSERT OR REPLACE
+// applies its rows one after the other, as single-row statements would.
+void StoreWriter::addPoint(std::int64_t series, double time, double value) {
+  points_.push_back({series, time, value});
+  if (points_.size() < static_cast<std::size_t>(kPointsPerInsert)) return;
+  int i = 1;
+  for (const auto& p : points_) {
+    insertPoints_.bind(i, p.series).bind(i + 1, p.time).bind(i + 2, p.value);
+    i += 3;
+  }
+  insertPoints_.step();
+  insertPoints_.reset();
+  points_.clear();
+}
+
+void StoreWriter::flushPoints() {
+  for (const auto& p : points_) {
+    insertPoint_.bind(1, p.series).bind(2, p.time).bind(3, p.value);
+    insertPoint_.step();
+    insertPoint_.reset();
+  }
+  points_.clear();
 }
 
 std::int64_t StoreWriter::append(std::span<const core::CheckResult> results, double received) {
@@ -73,9 +118,10 @@ std::int64_t StoreWriter::append(std::span<const core::CheckResult> results, dou
     // The transaction rolled back: statements must be reset before reuse and
     // series ids created inside it are gone again.
     for (Statement* st : {&insertResult_, &upsertCurrent_, &refreshHost_, &upsertSeries_,
-                          &insertPoint_}) {
+                          &insertPoint_, &insertPoints_}) {
       st->reset();
     }
+    points_.clear();
     seriesCache_.clear();
     throw;
   }
@@ -85,21 +131,24 @@ std::int64_t StoreWriter::appendOrThrow(std::span<const core::CheckResult> resul
                                         double received) {
   Transaction tx(db_);
   std::int64_t lastId = 0;
-  std::set<std::string> touchedHosts;
+  // Views into `results`, which outlive the transaction; the text is bound
+  // without copying (bindRef) for the same reason.
+  std::vector<std::string_view> touchedHosts;
+  touchedHosts.reserve(results.size());
   for (const auto& r : results) {
-    insertResult_.bind(1, r.host).bind(2, r.service).bind(3, static_cast<int>(r.state));
-    insertResult_.bind(4, r.output).bind(5, r.perfdata).bind(6, r.time).bind(7, received);
-    insertResult_.bind(8, r.source);
+    insertResult_.bindRef(1, r.host).bindRef(2, r.service).bind(3, static_cast<int>(r.state));
+    insertResult_.bindRef(4, r.output).bindRef(5, r.perfdata).bind(6, r.time).bind(7, received);
+    insertResult_.bindRef(8, r.source);
     insertResult_.step();
     insertResult_.reset();
     lastId = db_.lastInsertId();
 
-    upsertCurrent_.bind(1, r.host).bind(2, r.service).bind(3, static_cast<int>(r.state));
-    upsertCurrent_.bind(4, core::severity(r.serviceState())).bind(5, r.output);
-    upsertCurrent_.bind(6, r.perfdata).bind(7, r.time).bind(8, r.source).bind(9, lastId);
+    upsertCurrent_.bindRef(1, r.host).bindRef(2, r.service).bind(3, static_cast<int>(r.state));
+    upsertCurrent_.bind(4, core::severity(r.serviceState())).bindRef(5, r.output);
+    upsertCurrent_.bindRef(6, r.perfdata).bind(7, r.time).bindRef(8, r.source).bind(9, lastId);
     upsertCurrent_.step();
     upsertCurrent_.reset();
-    touchedHosts.insert(r.host);
+    touchedHosts.push_back(r.host);
 
     if (r.perfdata.empty()) continue;
     // Perfdata that does not parse stays in the history as text; it just
@@ -108,14 +157,16 @@ std::int64_t StoreWriter::appendOrThrow(std::span<const core::CheckResult> resul
     if (!items) continue;
     for (const auto& p : *items) {
       if (!p.value) continue;
-      insertPoint_.bind(1, seriesId(r.host, r.service, p.label, p.uom));
-      insertPoint_.bind(2, r.time).bind(3, *p.value);
-      insertPoint_.step();
-      insertPoint_.reset();
+      addPoint(seriesId(r.host, r.service, p.label, p.uom), r.time, *p.value);
     }
   }
-  for (const auto& host : touchedHosts) {
-    refreshHost_.bind(1, host);
+  flushPoints();
+  // In key order, as the std::set this replaced gave them: neighbouring
+  // hosts share B-tree pages.
+  std::sort(touchedHosts.begin(), touchedHosts.end());
+  touchedHosts.erase(std::unique(touchedHosts.begin(), touchedHosts.end()), touchedHosts.end());
+  for (const auto host : touchedHosts) {
+    refreshHost_.bindRef(1, host);
     refreshHost_.step();
     refreshHost_.reset();
   }

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "collector/sqlite_db.hpp"
 #include "core/check_result.hpp"
@@ -34,6 +35,8 @@ class StoreWriter {
   std::int64_t appendOrThrow(std::span<const core::CheckResult> results, double received);
   std::int64_t seriesId(const std::string& host, const std::string& service,
                         const std::string& label, const std::string& uom);
+  void addPoint(std::int64_t series, double time, double value);
+  void flushPoints();
 
   Database db_;
   Statement insertResult_;
@@ -41,7 +44,15 @@ class StoreWriter {
   Statement refreshHost_;
   Statement upsertSeries_;
   Statement insertPoint_;
+  Statement insertPoints_;  // kPointsPerInsert rows at once
+  struct Point {
+    std::int64_t series;
+    double time;
+    double value;
+  };
+  std::vector<Point> points_;  // waiting for insertPoints_
   std::unordered_map<std::string, std::int64_t> seriesCache_;
+  std::string seriesKey_;  // lookup key, reused so that a cache hit allocates nothing
 };
 
 }  // namespace p2pmon::collector
