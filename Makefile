@@ -36,6 +36,7 @@ bench: test-deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 	bench/ingest.sh $(BUILD)
+	$(BUILD)/bench/p2pmon-overlay-bench
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -1,10 +1,54 @@
 #!/bin/sh
-# The main job of `make demo`: the collector on its defaults. Later issues
-# add the overlay swarm with its agents and the dashboard.
+# The main job of `make demo`: the collector on its defaults next to a swarm
+# of 50 overlay peers in one p2pmon-peer process. Later issues add the
+# agents and the dashboard.
 set -eu
 build=${1:-build}
+peers=50
 mkdir -p demo-data
-echo "demo: starting p2pmon-collector (Ctrl-C stops it)"
+
+# Both daemons run in the background and are stopped by their pids,
+# whatever ends the demo: a background job of a script ignores the
+# terminal's Ctrl-C, and `wait` (unlike a foreground job) lets the traps run.
+peer_pid=
+collector_pid=
+stop_all() {
+  for pid in $collector_pid $peer_pid; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "demo: starting $peers overlay peers (p2pmon-peer --swarm $peers) on 127.0.0.1, free UDP ports"
+"$build/overlay-agent/p2pmon-peer" --swarm "$peers" --base-port 0 --listen 127.0.0.1:0 \
+  >demo-data/peers.txt 2>demo-data/peers.log &
+peer_pid=$!
+waited=0
+until grep -q '^ready ' demo-data/peers.txt; do
+  if ! kill -0 "$peer_pid" 2>/dev/null; then
+    echo "demo: p2pmon-peer did not start:" >&2
+    cat demo-data/peers.log >&2
+    exit 1
+  fi
+  waited=$((waited + 1))
+  if [ "$waited" -gt 300 ]; then
+    echo "demo: the swarm did not start within 30 s (see demo-data/peers.log)" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+first=$(awk '/^peer /{print $3; exit}' demo-data/peers.txt)
+echo "demo: overlay 'p2pmon' of $peers peers; the first peer listens on UDP $first"
+echo "demo:   every peer: demo-data/peers.txt, their log: demo-data/peers.log"
+echo "demo:   query it:   $build/probes/p2pmon-probe diag --peer $first"
+echo "demo:   a record:   $build/probes/p2pmon-probe put --peer $first --kind user --name sip:alice@example.org --contact sip:alice@192.0.2.1 --transport udp:192.0.2.1:5060"
+
+echo "demo: starting p2pmon-collector (Ctrl-C stops it and the peers)"
 echo "demo: the JSON API listens on http://127.0.0.1:8080/api/v1/ (try: curl http://127.0.0.1:8080/api/v1/status)"
 echo "demo: NSCA on 127.0.0.1:5667 (send_nsca with encryption_method=1, no password)"
-exec "$build/collector/p2pmon-collector" --db demo-data/p2pmon.db
+"$build/collector/p2pmon-collector" --db demo-data/p2pmon.db &
+collector_pid=$!
+wait "$collector_pid"

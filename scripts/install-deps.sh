@@ -10,11 +10,13 @@ mode=${1:-build}
 build_pkgs="build-essential cmake pkg-config git ca-certificates
   libcurl4-openssl-dev libsofia-sip-ua-dev libboost-program-options-dev
   libboost-dev libsqlite3-dev nlohmann-json3-dev doctest-dev
-  libcpp-httplib-dev zlib1g-dev libpcap-dev python3 curl"
+  libcpp-httplib-dev zlib1g-dev libssl-dev libpcap-dev python3 curl"
 
 # Real tools the integration tests talk to: the stock NSCA client and
 # server, Nagios 4 itself, and sqlite3 for looking inside the database.
-test_pkgs="nsca-client nsca nagios4-core sqlite3 procps"
+# clang and its libFuzzer runtime build the overlay decoder fuzz test; the
+# runtime is only a Recommends of clang, which --no-install-recommends skips.
+test_pkgs="nsca-client nsca nagios4-core sqlite3 procps clang libclang-rt-14-dev"
 
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"

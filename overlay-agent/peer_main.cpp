@@ -1,0 +1,112 @@
+// p2pmon-peer: one Chord overlay peer, or a swarm of them in one process
+// (--swarm N), on UDP. Prints `peer <node-id> <addr>:<port>` per peer once
+// bound and `ready <N> peers` once all are; SIGTERM/SIGINT leave gracefully.
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "core/log.hpp"
+#include "overlay-agent/peer_options.hpp"
+#include "overlay-agent/peer_swarm.hpp"
+
+using namespace p2pmon;
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+namespace {
+// After the Leave messages: time for their answers and retransmissions
+// (PeerConfig::requestTimeoutMs is 300 ms per attempt).
+constexpr std::chrono::milliseconds kLeaveGrace{300};
+
+udp::endpoint resolve(udp::resolver& resolver, const core::HostPort& hp, const char* option) {
+  boost::system::error_code ec;
+  auto results = resolver.resolve(udp::v4(), hp.host, std::to_string(hp.port),
+                                  udp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    results =
+        resolver.resolve(hp.host, std::to_string(hp.port), udp::resolver::numeric_service, ec);
+  }
+  if (ec || results.empty()) {
+    throw std::runtime_error(std::string("--") + option + " " + hp.str() + ": cannot resolve" +
+                             (ec ? ": " + ec.message() : ""));
+  }
+  return results.begin()->endpoint();
+}
+}  // namespace
+
+int main(int argc, char** argv) try {
+  auto parsed = overlay::parsePeerOptions(argc, argv, std::cout);
+  if (!parsed) return 0;
+  const overlay::PeerOptions& opts = *parsed;
+  core::setLogLevel(opts.logLevel);
+
+  // Signals are taken by sigwait below; the io thread started later inherits the mask.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+  asio::io_context io;
+  udp::resolver resolver(io);
+  overlay::SwarmPlan plan;
+  for (const auto& b : opts.bootstrap) {
+    plan.bootstrap.push_back(overlay::fromAsio(resolve(resolver, b, "bootstrap")));
+  }
+  // Every Node-ID is read (or created) before anything binds: a bad state
+  // directory is a start-up error, not a half-started swarm.
+  for (std::size_t i = 0; i < overlay::peerCount(opts); ++i) {
+    const std::string path = overlay::nodeIdPath(opts, i);
+    const auto id = path.empty() ? overlay::randomNodeId() : overlay::loadOrCreateNodeId(path);
+    plan.configs.push_back(overlay::peerConfig(opts, id));
+    plan.binds.push_back(resolve(resolver, overlay::bindAddress(opts, i), "listen"));
+  }
+
+  overlay::UdpHost host(io);
+  overlay::PeerSwarm swarm(io, host, plan);
+  std::atomic<bool> failed{false};
+  swarm.start(
+      [](const overlay::ChordPeer& p) {
+        std::cout << "peer " << p.config().id.hex() << " " << p.config().endpoint.str()
+                  << std::endl;
+      },
+      [n = plan.configs.size(), &opts] {
+        std::cout << "ready " << n << " peers" << std::endl;
+        core::logInfo("p2pmon-peer: " + std::to_string(n) + " peer(s) started in overlay '" +
+                      opts.overlay + "'" +
+                      (opts.bootstrap.empty() ? ", a new overlay"
+                                              : ", joining through " + opts.bootstrap[0].str()));
+      },
+      [&failed](const std::string& why) {
+        core::logError(why);
+        failed = true;
+        kill(getpid(), SIGTERM);  // ends the sigwait below; exit 2
+      });
+  auto work = asio::make_work_guard(io);
+  std::thread ioThread([&io] { io.run(); });
+
+  int sig = 0;
+  sigwait(&stopSignals, &sig);
+  core::logInfo(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                ": every peer leaves the overlay");
+  asio::post(io, [&] {
+    swarm.stop();
+    host.leaveAll();
+  });
+  std::this_thread::sleep_for(kLeaveGrace);
+  io.stop();
+  ioThread.join();
+
+  const auto health = overlay::healthOf(host.peers());
+  core::logInfo("stopped " + std::to_string(health.peers) + " peer(s); sent " +
+                std::to_string(health.sent) + ", received " + std::to_string(health.received) +
+                ", request timeouts " + std::to_string(health.timeouts) +
+                "; dropped datagrams: " + overlay::formatDropped(health.dropped));
+  return failed ? 2 : 0;
+} catch (const std::exception& e) {
+  std::cerr << "p2pmon-peer: " << e.what() << "\n";
+  return 2;
+}

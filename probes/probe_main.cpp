@@ -1,0 +1,29 @@
+// p2pmon-probe: one-shot probes from the command line, one subcommand per
+// probe (docs/probes.md). New probes are new rows of kCommands.
+#include <exception>
+#include <iostream>
+
+#include "probes/overlay_probes.hpp"
+#include "probes/probe_error.hpp"
+#include "probes/subcommand.hpp"
+
+using namespace p2pmon::probes;
+
+namespace {
+constexpr Subcommand kCommands[] = {
+    {"diag", "diagnostics of one overlay peer (RFC 7851 style), as JSON", runDiag},
+    {"put", "store a user or proxy location entry through a peer; hops and latency", runPut},
+    {"get", "fetch a user or proxy location record through a peer; hops and latency", runGet},
+    {"path", "track the route to a Node-ID or record hop by hop (PathTrack)", runPath},
+};
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch("p2pmon-probe", kCommands, argc, argv, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    // Start-up failures only (a socket that cannot be bound): network bytes never throw.
+    std::cerr << "p2pmon-probe: internal: " << e.what() << "\n";
+    return kExitError;
+  }
+}

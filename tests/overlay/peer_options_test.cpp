@@ -1,0 +1,141 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "overlay-agent/peer_options.hpp"
+
+using namespace p2pmon;
+using namespace p2pmon::overlay;
+namespace fs = std::filesystem;
+
+namespace {
+PeerOptions parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "p2pmon-peer");
+  std::ostringstream out;
+  auto o = parsePeerOptions(static_cast<int>(args.size()), args.data(), out);
+  REQUIRE(o.has_value());
+  return *o;
+}
+
+std::string refusal(std::vector<const char*> args) {
+  args.insert(args.begin(), "p2pmon-peer");
+  std::ostringstream out;
+  try {
+    parsePeerOptions(static_cast<int>(args.size()), args.data(), out);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("p2pmon-peer-options-" + randomNodeId().shortHex());
+  ~TempDir() { fs::remove_all(path); }
+};
+}  // namespace
+
+TEST_CASE("peer options: defaults are one peer on 127.0.0.1:6084 starting overlay p2pmon") {
+  const PeerOptions o = parse({});
+  CHECK(o.listen.str() == "127.0.0.1:6084");
+  CHECK(o.bootstrap.empty());
+  CHECK(o.overlay == "p2pmon");
+  CHECK(o.stabilizeMs == 1000);
+  CHECK(o.logLevel == core::LogLevel::Info);
+  CHECK(peerCount(o) == 1);
+  CHECK(bindAddress(o, 0).str() == "127.0.0.1:6084");
+  CHECK(nodeIdPath(o, 0).empty());
+}
+
+TEST_CASE("peer options: --help and --version print and ask for exit 0") {
+  std::vector<const char*> args{"p2pmon-peer", "--help"};
+  std::ostringstream out;
+  CHECK_FALSE(parsePeerOptions(2, args.data(), out).has_value());
+  CHECK(out.str().find("--swarm") != std::string::npos);
+  args[1] = "--version";
+  CHECK_FALSE(parsePeerOptions(2, args.data(), out).has_value());
+}
+
+TEST_CASE("peer options: --bootstrap repeats and --stabilize-interval scales the periodic work") {
+  const PeerOptions o = parse({"--bootstrap", "127.0.0.1:7000", "--bootstrap", "[::1]:7001",
+                               "--stabilize-interval", "200", "--overlay", "lab"});
+  REQUIRE(o.bootstrap.size() == 2);
+  CHECK(o.bootstrap[1].str() == "[::1]:7001");
+  const PeerConfig c = peerConfig(o, NodeId{1, 2});
+  CHECK(c.overlay == "lab");
+  CHECK(c.id == NodeId{1, 2});
+  CHECK(c.stabilizeMs == 200);
+  CHECK(c.fixFingersMs == 100);
+  CHECK(c.checkPredecessorMs == 400);
+  CHECK(c.replicateMs == 1000);
+  CHECK_FALSE(c.client);
+}
+
+TEST_CASE("peer options: a swarm binds consecutive ports from --base-port, or free ports from 0") {
+  PeerOptions o = parse({"--swarm", "3", "--base-port", "7000", "--listen", "127.0.0.1:0"});
+  CHECK(peerCount(o) == 3);
+  CHECK(bindAddress(o, 0).str() == "127.0.0.1:7000");
+  CHECK(bindAddress(o, 2).str() == "127.0.0.1:7002");
+  o = parse({"--swarm", "3", "--base-port", "0", "--listen", "127.0.0.1:0"});
+  CHECK(bindAddress(o, 2).str() == "127.0.0.1:0");
+  o = parse({"--swarm", "2", "--listen", "127.0.0.2:9000"});  // base port from --listen
+  CHECK(bindAddress(o, 1).str() == "127.0.0.2:9001");
+  o = parse({"--swarm", "2", "--base-port", "9100"});  // the default --listen port yields
+  CHECK(bindAddress(o, 0).str() == "127.0.0.1:9100");
+}
+
+TEST_CASE("peer options: bad and conflicting options are refused with the option's name") {
+  CHECK(refusal({"--base-port", "7000"}) == "--base-port needs --swarm");
+  CHECK(refusal({"--swarm", "0"}).find("--swarm") == 0);
+  CHECK(refusal({"--swarm", "10001"}).find("--swarm") == 0);
+  CHECK(refusal({"--swarm", "10", "--base-port", "65530"}).find("leaves no room") !=
+        std::string::npos);
+  CHECK(refusal({"--swarm", "2", "--base-port", "70000"}).find("--base-port") == 0);
+  CHECK(refusal({"--swarm", "2", "--listen", "127.0.0.1:5000", "--base-port", "6000"})
+            .find("disagree") != std::string::npos);
+  CHECK(refusal({"--listen", "127.0.0.1"}).find("--listen") == 0);
+  CHECK(refusal({"--bootstrap", "127.0.0.1:0"}).find("port 0") != std::string::npos);
+  CHECK(refusal({"--stabilize-interval", "5"}).find("--stabilize-interval") == 0);
+  CHECK(refusal({"--log-level", "loud"}).find("--log-level") == 0);
+  CHECK(refusal({"--overlay", ""}).find("--overlay") == 0);
+  CHECK(refusal({"--no-such-option"}) != "accepted");
+}
+
+TEST_CASE("peer options: the Node-ID file is DIR/node-id, or DIR/node-id.<index> in a swarm") {
+  CHECK(nodeIdPath(parse({"--state-dir", "/var/lib/p"}), 0) == "/var/lib/p/node-id");
+  const PeerOptions s = parse({"--state-dir", "/var/lib/p", "--swarm", "4", "--base-port", "0"});
+  CHECK(nodeIdPath(s, 3) == "/var/lib/p/node-id.3");
+}
+
+TEST_CASE("peer options: a Node-ID is created once in the state directory and read back after") {
+  TempDir dir;
+  const std::string path = (dir.path / "nested" / "node-id").string();
+  const NodeId id = loadOrCreateNodeId(path);
+  CHECK(id != NodeId{});
+  std::ifstream in(path);
+  std::string text;
+  in >> text;
+  CHECK(text == id.hex());
+  CHECK(loadOrCreateNodeId(path) == id);
+  CHECK(loadOrCreateNodeId((dir.path / "other").string()) != id);
+}
+
+TEST_CASE("peer options: a garbled or all-zero Node-ID file is an error and stays as it is") {
+  TempDir dir;
+  fs::create_directories(dir.path);
+  const std::string path = (dir.path / "node-id").string();
+  for (const char* text :
+       {"xyz\n", "0123456789abcdef0123456789abcde\n", "00000000000000000000000000000000\n",
+        "0123456789abcdef0123456789abcdef extra\n", ""}) {
+    std::ofstream(path, std::ios::trunc) << text;
+    CHECK_THROWS_AS(loadOrCreateNodeId(path), std::runtime_error);
+    std::ifstream in(path);
+    std::stringstream back;
+    back << in.rdbuf();
+    CHECK(back.str() == text);
+  }
+  std::ofstream(path, std::ios::trunc) << "  0123456789ABCDEF0123456789abcdef\n\n";
+  CHECK(loadOrCreateNodeId(path).hex() == "0123456789abcdef0123456789abcdef");
+}
