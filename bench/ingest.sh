@@ -132,22 +132,20 @@ print("  %-24s %8.0f results/s  (%.3f s end to end, client done after %.3f s; cp
       % (r["label"], r["rate"], r["seconds"], r["client_seconds"], r["server_cpu_s"],
          r["client_cpu_s"], 100 * r["other_cpu_share"], c), file=sys.stderr)'; }
 
-loadgen_args() {
-  echo --results "$N" --connections "$CONNS" --per-connection "$PER_CONN" \
-    --password "$PASSWORD" --encryption 1 --hosts "$HOSTS" --services "$SERVICES"
-}
+LOADGEN_ARGS=(--results "$N" --connections "$CONNS" --per-connection "$PER_CONN"
+  --password "$PASSWORD" --encryption 1 --hosts "$HOSTS" --services "$SERVICES")
 
 run_loadgen_stock() {
   start_stock_nsca "lg$1"
   $UTIL measure --label loadgen/stock-nsca --expect "$N" --lines "$NSCA_CMD" --server-pid "$NSCA_PID" -- \
-    "$NSCA_LOADGEN" --target "127.0.0.1:$NSCA_PORT" $(loadgen_args) | record
+    "$NSCA_LOADGEN" --target "127.0.0.1:$NSCA_PORT" "${LOADGEN_ARGS[@]}" | record
   stop_pid "$NSCA_PID"
 }
 
 run_loadgen_collector() {
   start_collector "lg$1"
   $UTIL measure --label loadgen/collector --expect "$N" --status "$COLL_URL" --server-pid "$COLL_PID" -- \
-    "$NSCA_LOADGEN" --target "127.0.0.1:$COLL_NSCA_PORT" $(loadgen_args) | record
+    "$NSCA_LOADGEN" --target "127.0.0.1:$COLL_NSCA_PORT" "${LOADGEN_ARGS[@]}" | record
   stop_pid "$COLL_PID"
 }
 
