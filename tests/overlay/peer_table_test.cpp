@@ -22,7 +22,7 @@ TEST_CASE("peer table: successors ordered clockwise, predecessors counter-clockw
   CHECK(t.predecessors()[1].id == peer(50).id);
 }
 
-TEST_CASE("peer table: responsibility is (predecessor, self], wrapping around zero") {
+TEST_CASE("peer table: responsibility runs from after the predecessor up to self, wrapping around zero") {
   PeerTable t(peer(100), 4, 3, 16);
   CHECK(t.isResponsible(NodeId{12345, 0}));  // no predecessor known: everything
   t.setPredecessors({peer(kTop)});           // predecessor past the top of the ring
@@ -50,7 +50,7 @@ TEST_CASE("peer table: closest preceding peer uses fingers and successors") {
   CHECK(t.fingerStart(0) == NodeId{kTop, 0});
 }
 
-TEST_CASE("peer table: gossip only takes a closer first neighbour; removal is everywhere") {
+TEST_CASE("peer table: gossip only takes a closer first neighbour, removal is everywhere") {
   PeerTable t(peer(100), 4, 3, 16);
   t.learnSuccessors({peer(300)});
   CHECK_FALSE(t.considerSuccessor(peer(400)));  // further than the first: ignored
