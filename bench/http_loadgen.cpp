@@ -16,6 +16,7 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench/load_common.hpp"
 #include "core/check_result.hpp"
 #include "core/clock.hpp"
 #include "core/http_client.hpp"
@@ -47,13 +48,9 @@ core::CheckResult makeResult(std::size_t i, const Options& o, double now) {
   core::CheckResult r;
   r.host = "bench-node-" + std::to_string(h);
   r.service = "p2p-check-" + std::to_string(s);
-  r.state = k % 20 == 0 ? core::State::Critical : (k % 7 == 0 ? core::State::Warning : core::State::Ok);
-  r.output = std::string(core::stateName(r.state)) + " - overlay lookup via " + r.host + " took " +
-             std::to_string(10 + k % 90) + " ms";
-  if (o.perfdata) {
-    r.perfdata = "rtt=" + std::to_string(10 + k % 90) + "ms;100;200;0 hops=" +
-                 std::to_string(1 + k % 6) + ";;;0 loss=0%;5;10;0;100";
-  }
+  r.state = static_cast<core::State>(bench::sampleState(k));
+  r.output = bench::sampleOutput(k, r.host);
+  if (o.perfdata) r.perfdata = bench::samplePerfdata(k);
   // Distinct times so that every result is its own metric point.
   r.time = now - 1.0 + static_cast<double>(i) * 1e-6;
   r.source = "bench:http-loadgen";
@@ -70,15 +67,8 @@ struct Shared {
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> accepted{0};
   std::atomic<std::size_t> requests{0};
-  std::mutex errorMutex;
-  std::string firstError;
-  std::atomic<bool> failed{false};
-
-  void fail(const std::string& what) {
-    std::lock_guard lock(errorMutex);
-    if (firstError.empty()) firstError = what;
-    failed = true;
-  }
+  bench::FirstError error;
+  void fail(const std::string& what) { error.fail(what); }
 };
 
 void worker(Shared& sh) {
@@ -86,7 +76,7 @@ void worker(Shared& sh) {
   const std::string url = sh.o.url + "/api/v1/results";
   std::vector<std::string> headers;
   if (!sh.o.token.empty()) headers.push_back("Authorization: Bearer " + sh.o.token);
-  while (!sh.failed) {
+  while (!sh.error.failed()) {
     const std::size_t b = sh.next.fetch_add(1);
     if (b >= sh.bodies.size()) return;
     auto res = client.post(url, sh.bodies[b], "application/json", sh.o.timeout, headers);
@@ -166,8 +156,8 @@ int main(int argc, char** argv) try {
       "\"seconds\":%.6f,\"rate\":%.1f}\n",
       o.results, accepted, sh.requests.load(), o.batch, o.connections, seconds,
       seconds > 0 ? static_cast<double>(accepted) / seconds : 0.0);
-  if (sh.failed) {
-    std::cerr << "p2pmon-http-loadgen: " << sh.firstError << "\n";
+  if (sh.error.failed()) {
+    std::cerr << "p2pmon-http-loadgen: " << sh.error.first() << "\n";
     return 1;
   }
   return 0;

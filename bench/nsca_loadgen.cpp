@@ -24,6 +24,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "bench/load_common.hpp"
 #include "core/address.hpp"
 #include "core/clock.hpp"
 #include "core/nsca_codec.hpp"
@@ -67,15 +68,11 @@ std::vector<std::vector<std::uint8_t>> buildTemplates(const Options& o) {
       p.timestamp = now;
       const std::size_t k = h * o.services + s;
       // Mostly OK, some WARNING and CRITICAL, as a real overlay would report.
-      p.returnCode = static_cast<std::int16_t>(k % 20 == 0 ? 2 : (k % 7 == 0 ? 1 : 0));
+      p.returnCode = static_cast<std::int16_t>(bench::sampleState(k));
       p.host = "bench-node-" + std::to_string(h);
       p.service = "p2p-check-" + std::to_string(s);
-      p.output = std::string(p.returnCode == 0 ? "OK" : p.returnCode == 1 ? "WARNING" : "CRITICAL") +
-                 " - overlay lookup via " + p.host + " took " + std::to_string(10 + k % 90) + " ms";
-      if (o.perfdata) {
-        p.output += " | rtt=" + std::to_string(10 + k % 90) + "ms;100;200;0 hops=" +
-                    std::to_string(1 + k % 6) + ";;;0 loss=0%;5;10;0;100";
-      }
+      p.output = bench::sampleOutput(k, p.host);
+      if (o.perfdata) p.output += " | " + bench::samplePerfdata(k);
       auto bytes = nsca::encodeData(p, nsca::kPacketSize, plain);
       if (!bytes) throw std::runtime_error("encode: " + bytes.error().message);
       out.push_back(std::move(bytes).value());
@@ -92,15 +89,8 @@ struct Shared {
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> sent{0};
   std::atomic<std::size_t> connects{0};
-  std::mutex errorMutex;
-  std::string firstError;
-  std::atomic<bool> failed{false};
-
-  void fail(const std::string& what) {
-    std::lock_guard lock(errorMutex);
-    if (firstError.empty()) firstError = what;
-    failed = true;
-  }
+  bench::FirstError error;
+  void fail(const std::string& what) { error.fail(what); }
 };
 
 // Sends results [first, last) on one fresh connection.
@@ -148,7 +138,7 @@ bool sendChunk(Shared& sh, std::size_t first, std::size_t last) {
 }
 
 void worker(Shared& sh) {
-  while (!sh.failed) {
+  while (!sh.error.failed()) {
     const std::size_t first = sh.next.fetch_add(sh.o.perConnection);
     if (first >= sh.o.results) return;
     const std::size_t last = std::min(first + sh.o.perConnection, sh.o.results);
@@ -215,8 +205,8 @@ int main(int argc, char** argv) try {
       "\"connects\":%zu,\"hosts\":%zu,\"services\":%zu,\"encryption\":%d}\n",
       sent, seconds, seconds > 0 ? static_cast<double>(sent) / seconds : 0.0, o.connections,
       o.perConnection, sh.connects.load(), o.hosts, o.services, o.encryption);
-  if (sh.failed) {
-    std::cerr << "p2pmon-nsca-loadgen: " << sh.firstError << "\n";
+  if (sh.error.failed()) {
+    std::cerr << "p2pmon-nsca-loadgen: " << sh.error.first() << "\n";
     return 1;
   }
   return 0;
