@@ -116,7 +116,6 @@ void IngestWriter::commit(std::vector<Batch>& group) {
       } else if (++b.attempts < options_.maxAttempts) {
         retry.push_back(std::move(b));
       } else {
-        stats_.droppedAfterRetries += b.results.size();
         stats_.rejected(b.transport, "store_failed", b.results.size());
       }
     }

@@ -30,7 +30,6 @@ class Stats {
 
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> commitFailures{0};
-  std::atomic<std::uint64_t> droppedAfterRetries{0};
   std::atomic<std::int64_t> queuedResults{0};
   std::atomic<std::uint64_t> nscaConnections{0};
   std::atomic<std::int64_t> nscaActiveConnections{0};

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/vectors.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -11,9 +13,7 @@ using namespace p2pmon::core::nsca;
 
 namespace {
 std::vector<std::uint8_t> load(const std::string& name) {
-  std::ifstream in(std::string(P2PMON_VECTORS_DIR) + "/nsca/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), name);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return p2pmon::test::loadVector("nsca/" + name);
 }
 
 InitPacket init(const std::string& name) {

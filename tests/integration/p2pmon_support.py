@@ -38,6 +38,21 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def stop_process(proc, sig, timeout, what):
+    """Signals a process this test started (by its pid) and waits for it;
+    SIGKILL and an AssertionError when it does not stop in time. Returns
+    its exit code."""
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError(f"{what} did not stop within {timeout}s")
+    return proc.returncode
+
+
 class Collector:
     """A p2pmon-collector process on free ports with its own database."""
 
@@ -86,15 +101,7 @@ class Collector:
         return self.get("/api/v1/status")
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("collector did not stop on SIGTERM in time")
-        code = self.proc.returncode if self.proc else None
+        code = stop_process(self.proc, sig, timeout, "collector") if self.proc else None
         if self.proc:
             self.proc.stdout.close()
             self.log.close()
@@ -237,15 +244,7 @@ class Swarm:
         """Signals the process (by pid) and waits; returns its exit code."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-                raise AssertionError(f"p2pmon-peer {self.proc.pid} did not stop within {timeout}s")
-        code = self.proc.returncode
+        code = stop_process(self.proc, sig, timeout, f"p2pmon-peer {self.proc.pid}")
         self.proc.stdout.close()
         self._log.close()
         self.proc = None

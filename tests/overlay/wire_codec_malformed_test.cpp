@@ -3,6 +3,8 @@
 // never allocate by a lying length (the ASan build checks the latter).
 #include <doctest/doctest.h>
 
+#include "tests/support/vectors.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -18,10 +20,8 @@ namespace samples = p2pmon::overlay::samples;
 namespace {
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes load(const std::string& name) {
-  std::ifstream in(std::string(P2PMON_VECTORS_DIR) + "/overlay/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), name);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+std::vector<std::uint8_t> load(const std::string& name) {
+  return p2pmon::test::loadVector("overlay/" + name);
 }
 
 std::string errorOf(const Bytes& bytes, std::uint32_t overlay = samples::kOverlay) {

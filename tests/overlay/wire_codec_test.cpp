@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/vectors.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -14,10 +16,8 @@ namespace samples = p2pmon::overlay::samples;
 namespace {
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes load(const std::string& name) {
-  std::ifstream in(std::string(P2PMON_VECTORS_DIR) + "/overlay/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), name);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+std::vector<std::uint8_t> load(const std::string& name) {
+  return p2pmon::test::loadVector("overlay/" + name);
 }
 
 // "50 32 ..." to bytes; spaces are for the reader.
