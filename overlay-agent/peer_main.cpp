@@ -1,16 +1,23 @@
 // p2pmon-peer: one Chord overlay peer, or a swarm of them in one process
-// (--swarm N), on UDP. Prints `peer <node-id> <addr>:<port>` per peer once
-// bound and `ready <N> peers` once all are; SIGTERM/SIGINT leave gracefully.
+// (--swarm N), on UDP, each optionally a SIP registrar/proxy. Prints
+// `peer <node-id> <addr>:<port>[ sip=<addr>:<port>]` per peer once bound and
+// `ready <N> peers` once all are; SIGTERM/SIGINT leave gracefully.
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <thread>
 
 #include <unistd.h>
 
 #include "core/log.hpp"
+#include "core/version.hpp"
+#include "overlay-agent/overlay_port.hpp"
 #include "overlay-agent/peer_options.hpp"
 #include "overlay-agent/peer_swarm.hpp"
+#include "overlay-agent/sip_service.hpp"
+#include "overlay-agent/sofia_loop.hpp"
 
 using namespace p2pmon;
 namespace asio = boost::asio;
@@ -35,6 +42,59 @@ udp::endpoint resolve(udp::resolver& resolver, const core::HostPort& hp, const c
   }
   return results.begin()->endpoint();
 }
+
+// The SIP side of every peer: one SofiaLoop thread, one SipService per
+// peer. Started before the engines, so that each engine's diagnostics
+// name its SIP port; each service reaches its engine once the swarm has
+// started it (attach).
+struct SipSide {
+  std::unique_ptr<overlay::SofiaLoop> loop;
+  std::vector<std::unique_ptr<overlay::UdpHostPort>> ports;
+  std::vector<std::unique_ptr<overlay::SipService>> services;
+  std::map<core::NodeId, std::size_t> byId;
+
+  void start(const overlay::PeerOptions& opts, asio::io_context& io, overlay::UdpHost& host,
+             overlay::SwarmPlan& plan, asio::ip::udp::resolver& resolver) {
+    loop = std::make_unique<overlay::SofiaLoop>();
+    for (std::size_t i = 0; i < plan.configs.size(); ++i) {
+      overlay::SipConfig c;
+      const auto bind = overlay::sipBindAddress(opts, i);
+      c.host = resolve(resolver, bind, "sip-listen").address().to_string();
+      c.port = bind.port;
+      c.domain = opts.domain;
+      c.nodeId = plan.configs[i].id;
+      c.version = kVersion;
+      c.limits.minExpires = opts.sipMinExpires;
+      c.limits.maxExpires = opts.sipMaxExpires;
+      ports.push_back(std::make_unique<overlay::UdpHostPort>(io, host, *loop));
+      loop->run([&] {
+        try {
+          services.push_back(
+              std::make_unique<overlay::SipService>(loop->root(), c, *ports.back()));
+        } catch (const std::exception& e) {
+          const std::string who = plan.configs.size() > 1 ? "peer " + std::to_string(i) + ": " : "";
+          throw std::runtime_error(who + e.what());
+        }
+      });
+      plan.configs[i].sipPort = services.back()->port();
+      byId[c.nodeId] = i;
+    }
+  }
+  std::string address(const overlay::ChordPeer& p) const {
+    auto it = byId.find(p.config().id);
+    if (it == byId.end()) return {};
+    return services[it->second]->uri().substr(4);  // without "sip:"
+  }
+  void attach(overlay::ChordPeer& p) {
+    if (auto it = byId.find(p.config().id); it != byId.end()) ports[it->second]->attach(p);
+  }
+  // The services go first (on their thread), then the thread.
+  void stop() {
+    if (!loop) return;
+    loop->run([this] { services.clear(); });
+    loop->stop();
+  }
+};
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -66,12 +126,18 @@ int main(int argc, char** argv) try {
   }
 
   overlay::UdpHost host(io);
+  SipSide sip;
+  if (opts.sip) sip.start(opts, io, host, plan, resolver);
   overlay::PeerSwarm swarm(io, host, plan);
   std::atomic<bool> failed{false};
   swarm.start(
-      [](const overlay::ChordPeer& p) {
-        std::cout << "peer " << p.config().id.hex() << " " << p.config().endpoint.str()
-                  << std::endl;
+      [&sip](overlay::ChordPeer& p) {
+        std::string line = "peer " + p.config().id.hex() + " " + p.config().endpoint.str();
+        if (sip.loop) {
+          line += " sip=" + sip.address(p);
+          sip.attach(p);
+        }
+        std::cout << line << std::endl;
       },
       [n = plan.configs.size(), &opts] {
         std::cout << "ready " << n << " peers" << std::endl;
@@ -92,6 +158,7 @@ int main(int argc, char** argv) try {
   sigwait(&stopSignals, &sig);
   core::logInfo(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": every peer leaves the overlay");
+  sip.stop();
   asio::post(io, [&] {
     swarm.stop();
     host.leaveAll();

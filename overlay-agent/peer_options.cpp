@@ -32,6 +32,8 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
   std::string listen, level;
   std::vector<std::string> bootstrap;
   unsigned basePort = 0;
+  unsigned sipBasePort = 0;
+  std::string sipListen;
   po::options_description opts("p2pmon-peer options");
   // clang-format off
   opts.add_options()
@@ -50,7 +52,18 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
       ("log-level", po::value(&level)->default_value("info"), "debug, info, warning, error")
       ("swarm", po::value(&o.swarm), "run N peers in this process, each on its own UDP socket")
       ("base-port", po::value(&basePort),
-       "with --swarm: peer i binds port P+i (0: each a free port); default the --listen port");
+       "with --swarm: peer i binds port P+i (0: each a free port); default the --listen port")
+      ("sip-listen", po::value(&sipListen),
+       "be a SIP registrar and proxy on ADDR:PORT, UDP and TCP (port 0 picks a free one); "
+       "with --swarm the peers' SIP address and the default --sip-base-port")
+      ("sip-base-port", po::value(&sipBasePort),
+       "with --swarm: peer i takes SIP on port P+i (0: each a free port); turns SIP on")
+      ("domain", po::value(&o.domain),
+       "the SIP domain of the overlay: REGISTER and requests for sip:user@DOMAIN (needed with SIP)")
+      ("sip-min-expires", po::value(&o.sipMinExpires)->default_value(o.sipMinExpires),
+       "shortest registration granted, seconds; shorter ones get 423 Interval Too Brief")
+      ("sip-max-expires", po::value(&o.sipMaxExpires)->default_value(o.sipMaxExpires),
+       "longest registration granted, seconds; longer ones are shortened to this");
   // clang-format on
   po::variables_map vm;
   try {
@@ -78,9 +91,31 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
             std::to_string(kMinStabilizeMs) + ".." + std::to_string(kMaxStabilizeMs));
   check(core::parseLogLevel(level, o.logLevel), "--log-level: unknown level " + level);
   const bool swarm = vm.count("swarm") != 0U;
+  o.sip = vm.count("sip-listen") != 0U || vm.count("sip-base-port") != 0U;
+  if (o.sip) {
+    if (vm.count("sip-listen") != 0U) {
+      o.sipListen = endpoint(sipListen, "sip-listen");
+    } else {
+      o.sipListen = {o.listen.host, 0};
+    }
+    check(!o.domain.empty(), "SIP needs --domain (the domain whose AORs the overlay serves)");
+    check(o.sipMinExpires >= 1 && o.sipMinExpires <= o.sipMaxExpires,
+          "--sip-min-expires must be at least 1 and at most --sip-max-expires");
+  } else {
+    check(vm.count("domain") == 0U, "--domain needs --sip-listen or --sip-base-port");
+  }
   if (!swarm) {
     check(vm.count("base-port") == 0U, "--base-port needs --swarm");
+    check(vm.count("sip-base-port") == 0U, "--sip-base-port needs --swarm");
     return o;
+  }
+  if (o.sip) {
+    if (vm.count("sip-base-port") == 0U) sipBasePort = o.sipListen.port;
+    check(sipBasePort <= 65535, "--sip-base-port: " + std::to_string(sipBasePort) + " is not a port");
+    check(sipBasePort == 0 || sipBasePort + o.swarm - 1 <= 65535,
+          "--sip-base-port " + std::to_string(sipBasePort) + " leaves no room for " +
+              std::to_string(o.swarm) + " peers");
+    o.sipBasePort = static_cast<std::uint16_t>(sipBasePort);
   }
   check(o.swarm >= 1 && o.swarm <= kMaxSwarm,
         "--swarm: " + std::to_string(o.swarm) + " is outside 1.." + std::to_string(kMaxSwarm));
@@ -104,6 +139,12 @@ core::HostPort bindAddress(const PeerOptions& o, std::size_t index) {
   if (o.swarm == 0) return o.listen;
   const auto port = o.basePort == 0 ? 0 : o.basePort + index;
   return {o.listen.host, static_cast<std::uint16_t>(port)};
+}
+
+core::HostPort sipBindAddress(const PeerOptions& o, std::size_t index) {
+  if (o.swarm == 0) return o.sipListen;
+  const auto port = o.sipBasePort == 0 ? 0 : o.sipBasePort + index;
+  return {o.sipListen.host, static_cast<std::uint16_t>(port)};
 }
 
 PeerConfig peerConfig(const PeerOptions& o, const NodeId& id) {

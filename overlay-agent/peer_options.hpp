@@ -24,6 +24,13 @@ struct PeerOptions {
   core::LogLevel logLevel = core::LogLevel::Info;
   std::size_t swarm = 0;       // 0: one peer on --listen; N: N peers
   std::uint16_t basePort = 0;  // swarm: peer i binds basePort + i (0: any free port)
+  // SIP (docs/sip.md): on when --sip-listen or --sip-base-port is given.
+  bool sip = false;
+  core::HostPort sipListen{"127.0.0.1", 5060};
+  std::uint16_t sipBasePort = 0;  // swarm: peer i's SIP on sipBasePort + i (0: any free port)
+  std::string domain;             // the SIP domain the overlay serves
+  std::uint32_t sipMinExpires = 1;
+  std::uint32_t sipMaxExpires = 86400;
 };
 
 // Bounds on the options, with the reason they exist.
@@ -41,6 +48,9 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
 // basePort + index (every peer a free port when basePort is 0).
 std::size_t peerCount(const PeerOptions& o);
 core::HostPort bindAddress(const PeerOptions& o, std::size_t index);
+// Where peer `index` takes SIP (UDP and TCP), the same way from --sip-listen
+// and --sip-base-port. Only when o.sip.
+core::HostPort sipBindAddress(const PeerOptions& o, std::size_t index);
 
 // The engine configuration of one peer: the periodic work scales with
 // --stabilize-interval (fix-fingers 1/2, check-predecessor 2x, replicate 5x).

@@ -49,7 +49,7 @@ void PeerSwarm::start(PeerStarted onPeer, std::function<void()> onReady, Failed 
   onFailed_ = std::move(onFailed);
   started_ = std::chrono::steady_clock::now();
   lastDropLog_ = started_;
-  const ChordPeer& first = addPeer(0);
+  ChordPeer& first = addPeer(0);
   next_ = 1;
   if (onPeer_) onPeer_(first);
   // The others learn the overlay through the first peer, which is already
@@ -59,7 +59,7 @@ void PeerSwarm::start(PeerStarted onPeer, std::function<void()> onReady, Failed 
   watchHealth();
 }
 
-const ChordPeer& PeerSwarm::addPeer(std::size_t i) {
+ChordPeer& PeerSwarm::addPeer(std::size_t i) {
   const auto& bind = plan_.binds[i];
   try {
     return host_.add(plan_.configs[i], bind, plan_.bootstrap);
@@ -80,7 +80,7 @@ void PeerSwarm::startBatch() {
   if (stopped_) return;
   for (std::size_t k = 0; k < plan_.batchSize && next_ < plan_.configs.size(); ++k, ++next_) {
     try {
-      const ChordPeer& p = addPeer(next_);
+      ChordPeer& p = addPeer(next_);
       if (onPeer_) onPeer_(p);
     } catch (const std::exception& e) {
       stopped_ = true;

@@ -38,7 +38,7 @@ std::string formatDropped(const std::map<std::string, std::uint64_t>& dropped);
 
 class PeerSwarm {
  public:
-  using PeerStarted = std::function<void(const ChordPeer&)>;
+  using PeerStarted = std::function<void(ChordPeer&)>;  // on the io_context thread (the first: in start)
   using Failed = std::function<void(const std::string& why)>;
 
   PeerSwarm(boost::asio::io_context& io, UdpHost& host, SwarmPlan plan);
@@ -52,7 +52,7 @@ class PeerSwarm {
   void stop();
 
  private:
-  const ChordPeer& addPeer(std::size_t i);  // throws std::runtime_error naming the address
+  ChordPeer& addPeer(std::size_t i);  // throws std::runtime_error naming the address
   void startBatch();
   void watchHealth();
 

@@ -103,6 +103,35 @@ TEST_CASE("peer options: bad and conflicting options are refused with the option
   CHECK(refusal({"--no-such-option"}) != "accepted");
 }
 
+TEST_CASE("peer options: SIP is off by default, on with --sip-listen or --sip-base-port") {
+  CHECK_FALSE(parse({}).sip);
+  PeerOptions o = parse({"--sip-listen", "127.0.0.1:5070", "--domain", "p2p.test"});
+  CHECK(o.sip);
+  CHECK(o.domain == "p2p.test");
+  CHECK(sipBindAddress(o, 0).str() == "127.0.0.1:5070");
+  o = parse({"--swarm", "3", "--listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:6000",
+             "--domain", "p2p.test"});
+  CHECK(sipBindAddress(o, 2).str() == "127.0.0.1:6002");
+  o = parse({"--swarm", "3", "--listen", "127.0.0.1:0", "--sip-base-port", "0", "--domain", "d"});
+  CHECK(o.sip);
+  CHECK(sipBindAddress(o, 1).str() == "127.0.0.1:0");
+  o = parse({"--swarm", "2", "--listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:0",
+             "--sip-base-port", "7100", "--domain", "d"});
+  CHECK(sipBindAddress(o, 1).str() == "127.0.0.1:7101");
+}
+
+TEST_CASE("peer options: SIP options are checked") {
+  CHECK(refusal({"--sip-listen", "127.0.0.1:5070"}).find("--domain") != std::string::npos);
+  CHECK(refusal({"--domain", "p2p.test"}) == "--domain needs --sip-listen or --sip-base-port");
+  CHECK(refusal({"--sip-base-port", "7000", "--domain", "d"}) == "--sip-base-port needs --swarm");
+  CHECK(refusal({"--sip-listen", "nonsense", "--domain", "d"}).find("--sip-listen") == 0);
+  CHECK(refusal({"--sip-listen", "127.0.0.1:0", "--domain", "d", "--sip-min-expires", "0"})
+            .find("--sip-min-expires") == 0);
+  CHECK(refusal({"--swarm", "10", "--listen", "127.0.0.1:0", "--sip-base-port", "65530",
+                 "--domain", "d"})
+            .find("leaves no room") != std::string::npos);
+}
+
 TEST_CASE("peer options: the Node-ID file is DIR/node-id, or DIR/node-id.<index> in a swarm") {
   CHECK(nodeIdPath(parse({"--state-dir", "/var/lib/p"}), 0) == "/var/lib/p/node-id");
   const PeerOptions s = parse({"--state-dir", "/var/lib/p", "--swarm", "4", "--base-port", "0"});
