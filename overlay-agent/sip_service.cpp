@@ -124,8 +124,11 @@ void SipService::Impl::destroy(std::uint64_t id) {
 
 void SipService::Impl::reply(nta_incoming_t* irq, int status, const std::string& phrase) {
   if (status >= 300) ++stats.rejected;
-  nta_incoming_treply(irq, status, phrase.c_str(), SIPTAG_SERVER_STR(("p2pmon/" + config.version).c_str()),
-                      TAG_END());
+  const std::string server = "p2pmon/" + config.version;
+  // 503 here means the overlay could not answer (not joined yet, a lookup
+  // timed out): worth retrying soon, so say when (RFC 3261 §21.5.4).
+  nta_incoming_treply(irq, status, phrase.c_str(), SIPTAG_SERVER_STR(server.c_str()),
+                      TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")), TAG_END());
 }
 
 bool SipService::Impl::isMe(url_t const* url) const {

@@ -156,11 +156,13 @@ PROBE = os.path.join(BUILD_DIR, "probes", "p2pmon-probe")
 
 
 class Peer:
-    """One overlay peer as p2pmon-peer announced it: `peer <node-id> <addr>:<port>`."""
+    """One overlay peer as p2pmon-peer announced it:
+    `peer <node-id> <addr>:<port>[ sip=<addr>:<port>]`."""
 
-    def __init__(self, node_id, address):
+    def __init__(self, node_id, address, sip=None):
         self.node_id = node_id
         self.address = address
+        self.sip = sip  # "127.0.0.1:PORT" when the peer runs SIP
 
     def __repr__(self):
         return f"Peer({self.node_id[:8]} {self.address})"
@@ -199,9 +201,10 @@ class Swarm:
                                      stdin=subprocess.DEVNULL)
         expected = self.size or 1
         for line in self._lines(timeout):
-            m = re.fullmatch(r"peer ([0-9a-f]{32}) (127\.0\.0\.1:\d+)", line)
+            m = re.fullmatch(r"peer ([0-9a-f]{32}) (127\.0\.0\.1:\d+)(?: sip=(127\.0\.0\.1:\d+))?",
+                             line)
             if m:
-                self.peers.append(Peer(m.group(1), m.group(2)))
+                self.peers.append(Peer(m.group(1), m.group(2), m.group(3)))
                 continue
             m = re.fullmatch(r"ready (\d+) peers", line)
             if m:
