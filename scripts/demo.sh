@@ -24,7 +24,7 @@ trap 'exit 143' TERM
 
 echo "demo: starting $peers overlay peers (p2pmon-peer --swarm $peers) on 127.0.0.1, free UDP ports"
 "$build/overlay-agent/p2pmon-peer" --swarm "$peers" --base-port 0 --listen 127.0.0.1:0 \
-  >demo-data/peers.txt 2>demo-data/peers.log &
+  --sip-listen 127.0.0.1:0 --domain localhost >demo-data/peers.txt 2>demo-data/peers.log &
 peer_pid=$!
 waited=0
 until grep -q '^ready ' demo-data/peers.txt; do
@@ -41,9 +41,13 @@ until grep -q '^ready ' demo-data/peers.txt; do
   sleep 0.1
 done
 first=$(awk '/^peer /{print $3; exit}' demo-data/peers.txt)
+first_sip=$(awk '/^peer /{sub("sip=", "", $4); print $4; exit}' demo-data/peers.txt)
 echo "demo: overlay 'p2pmon' of $peers peers; the first peer listens on UDP $first"
 echo "demo:   every peer: demo-data/peers.txt, their log: demo-data/peers.log"
 echo "demo:   query it:   $build/probes/p2pmon-probe diag --peer $first"
+echo "demo: every peer is also a SIP registrar/proxy for sip:USER@localhost; the first on $first_sip"
+echo "demo:   register:   sipsak -U -s sip:alice@localhost -p $first_sip -C sip:alice@127.0.0.1:5999"
+echo "demo:   ask it:     sipsak -vv -s sip:localhost -p $first_sip"
 echo "demo:   a record:   $build/probes/p2pmon-probe put --peer $first --kind user --name sip:alice@example.org --contact sip:alice@192.0.2.1 --transport udp:192.0.2.1:5060"
 
 echo "demo: starting p2pmon-collector (Ctrl-C stops it and the peers)"
