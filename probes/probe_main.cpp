@@ -5,6 +5,7 @@
 
 #include "probes/overlay_probes.hpp"
 #include "probes/probe_error.hpp"
+#include "probes/sip_command.hpp"
 #include "probes/subcommand.hpp"
 
 using namespace p2pmon::probes;
@@ -15,6 +16,7 @@ constexpr Subcommand kCommands[] = {
     {"put", "store a user or proxy location entry through a peer; hops and latency", runPut},
     {"get", "fetch a user or proxy location record through a peer; hops and latency", runGet},
     {"path", "track the route to a Node-ID or record hop by hop (PathTrack)", runPath},
+    {"sip", "SIP OPTIONS to one target or a sweep of many: code, RTT, retransmissions", runSip},
 };
 }  // namespace
 

@@ -16,7 +16,10 @@ build_pkgs="build-essential cmake pkg-config git ca-certificates
 # server, Nagios 4 itself, and sqlite3 for looking inside the database.
 # clang and its libFuzzer runtime build the overlay decoder fuzz test; the
 # runtime is only a Recommends of clang, which --no-install-recommends skips.
-test_pkgs="nsca-client nsca nagios4-core sqlite3 procps clang libclang-rt-14-dev"
+# SIP interop: sipsak and SIPp (sip-tester) as clients, Kamailio as a real
+# SIP server, tshark to look at captures.
+test_pkgs="nsca-client nsca nagios4-core sqlite3 procps clang libclang-rt-14-dev
+  sipsak sip-tester kamailio tshark"
 
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
@@ -38,8 +41,10 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-# nagios4 and nsca ship services that Debian would start; tests run their own
-# instances on free ports, so keep the packaged daemons from starting.
+# nagios4, nsca and kamailio ship services that Debian would start; tests run
+# their own instances on free ports, so keep the packaged daemons from
+# starting. (tshark's debconf question, setuid dumpcap, takes its default
+# "no" under DEBIAN_FRONTEND=noninteractive.)
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d
