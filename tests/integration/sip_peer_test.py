@@ -6,6 +6,7 @@ Plus the peer's own OPTIONS answer, refusals (foreign domain, Max-Forwards 0,
 Contact * misuse) and malformed SIP over UDP and TCP, after which the peer
 still answers. 5 peers in one p2pmon-peer process, free ports, 127.0.0.1."""
 
+import json
 import os
 import re
 import socket
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from p2pmon_support import PEER, Swarm, ring_problem, stop_process, wait_for_binary, wait_until
+from p2pmon_support import PEER, PLUGINS, PROBE, Swarm, ring_problem, stop_process, wait_for_binary, wait_until
 
 DOMAIN = "localhost"  # sipsak resolves the host of -s itself: it must resolve
 RESPONDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_responder.py")
@@ -122,6 +123,38 @@ def test_own_options(a):
     print("ok: OPTIONS to the peer itself (UDP by sipsak, TCP raw): 200, Server, Node-ID, Allow")
 
 
+def test_probe_agrees_with_sipsak(a, b):
+    """p2pmon-probe sip and sipsak on the same peer: same code, RTTs of a
+    loopback round trip; the probe names the peer that answered."""
+    for uri, sak_args, expected in ((f"sip:{a.sip}", ["-s", f"sip:{DOMAIN}", "-p", a.sip], 200),
+                                    (f"sip:nobody@{DOMAIN}", ["-s", f"sip:nobody@{DOMAIN}",
+                                                              "-p", b.sip], 404)):
+        rc, out = sipsak(*sak_args)
+        code, _ = final_response(out)
+        rtt = re.search(r"reply received after ([0-9.]+) ms", out)
+        assert rtt, out
+        sak_rtt = float(rtt.group(1))
+        peer = a if expected == 200 else b
+        target = f"sip:{peer.sip}"
+        p = subprocess.run([PROBE, "sip", "--target", target, "--request-uri", uri, "--json",
+                            "--count", "3", "--interval", "20"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        doc = json.loads(p.stdout)
+        assert doc["status"] == code == expected, (doc, code)
+        if expected == 200:
+            assert doc["node_id"] == a.node_id and doc["server"].startswith("p2pmon/"), doc
+        assert 0 < doc["rtt_min_ms"] < 100 and 0 <= sak_rtt < 100, (doc, sak_rtt)
+        assert abs(doc["rtt_min_ms"] - sak_rtt) < 50, (doc, sak_rtt)
+    host, port = a.sip.split(":")
+    p = subprocess.run([os.path.join(PLUGINS, "check_p2p_sip"), "-H", host, "-p", port,
+                        "-w", "100", "-c", "500"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.startswith("P2P_SIP OK - 200 OK"), p.stdout
+    assert f"(node {a.node_id[:8]})" in p.stdout and "| rtt=" in p.stdout, p.stdout
+    print("ok: p2pmon-probe sip and sipsak agree on the peer (200 with its Node-ID, 404 for an "
+          "unknown AOR); check_p2p_sip OK")
+
+
 def test_register_and_route(a, b):
     phone = Responder("test-phone-bob")
     try:
@@ -216,6 +249,7 @@ if __name__ == "__main__":
         wait_until(lambda: ring_problem(a.address, ids) is None, timeout=60, interval=0.5,
                    what="a consistent ring of 5 peers")
         test_own_options(a)
+        test_probe_agrees_with_sipsak(a, b)
         test_register_and_route(a, b)
         test_refusals(a)
         test_malformed(a)
