@@ -3,11 +3,16 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <strings.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <cstdarg>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -118,6 +123,7 @@ struct SipProber::Impl {
   struct Request;
   struct Slot {
     nta_agent_t* agent[2] = {nullptr, nullptr};  // by SipTransport
+    int udpSocket = -1;  // the UDP agent's socket, for the kernel's receive time
     Request* request = nullptr;
   };
   struct Request {
@@ -128,6 +134,7 @@ struct SipProber::Impl {
     nta_outgoing_t* orq = nullptr;
     SipProbeResult result;
     Clock::time_point start;
+    std::chrono::system_clock::time_point startWall;  // the same instant, for SIOCGSTAMP
     AgentCounters before;
     bool done = false;  // finished; erased from `live` by reap()
   };
@@ -139,6 +146,12 @@ struct SipProber::Impl {
   std::vector<SipProbeResult> finished;  // handed out after each loop step
   SipProberStats stats;
   std::string bindContact;  // "sip:0.0.0.0:*"
+  // When finished transactions went into timer K (--linger), oldest first:
+  // held() counts NTA's transactions from it in O(1), since asking every
+  // agent (ntaTransactions) on every loop turn delayed the reading of
+  // answers by tens of microseconds per slot and so inflated the RTTs.
+  std::deque<Clock::time_point> lingering;
+  Clock::time_point lastExactCount{};
 
   explicit Impl(SipProberOptions opts) : o(std::move(opts)) {
     if (o.maxInFlight < 1 || o.maxInFlight > kMaxInFlight) {
@@ -187,7 +200,49 @@ struct SipProber::Impl {
                          NTATAG_SIP_T1X64(static_cast<unsigned>(o.timeout.count())),
                          NTATAG_SIP_T4(static_cast<unsigned>(o.linger.count())),
                          NTATAG_USE_SRV(0), NTATAG_USE_NAPTR(0), TAG_END());
+    if (a != nullptr && t == SipTransport::Udp) slot.udpSocket = findUdpSocket(a);
     return a;
+  }
+
+  // The RTT up to the moment the kernel received the answer (SIOCGSTAMP on
+  // the slot's UDP socket: the last datagram read, which NTA has just read)
+  // instead of the moment this loop got to it: with many requests in
+  // flight the loop is busy with the others, and that wait is the probe's,
+  // not the network's. nullopt when the stamp is not plausible.
+  std::optional<double> kernelRtt(const Request& rq) const {
+    if (rq.slot->udpSocket < 0) return std::nullopt;
+    timeval tv{};
+    if (ioctl(rq.slot->udpSocket, SIOCGSTAMP, &tv) != 0) return std::nullopt;
+    const auto received = std::chrono::system_clock::time_point(
+        std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec));
+    const double ms = std::chrono::duration<double, std::milli>(received - rq.startWall).count();
+    const double loop = msSince(rq.start, Clock::now());
+    if (ms < 0 || ms > loop + 1.0) return std::nullopt;  // clock step, or another datagram
+    return ms;
+  }
+
+  // NTA does not export its sockets: find the UDP one by the port the
+  // agent bound (one scan per agent, at its creation).
+  static int findUdpSocket(nta_agent_t* agent) {
+    const sip_contact_t* m = nta_agent_contact(agent);
+    if (m == nullptr || m->m_url->url_port == nullptr) return -1;
+    const auto port = static_cast<std::uint16_t>(std::strtoul(m->m_url->url_port, nullptr, 10));
+    for (int fd = 3; fd < 4096; ++fd) {
+      int type = 0;
+      socklen_t len = sizeof type;
+      if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_DGRAM) continue;
+      sockaddr_storage addr{};
+      socklen_t alen = sizeof addr;
+      if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+      std::uint16_t bound = 0;
+      if (addr.ss_family == AF_INET) {
+        bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+      } else if (addr.ss_family == AF_INET6) {
+        bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+      }
+      if (bound == port) return fd;
+    }
+    return -1;
   }
 
   static int onResponse(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip) {
@@ -204,6 +259,9 @@ struct SipProber::Impl {
   void complete(Request& rq, nta_outgoing_t* orq, sip_t const* sip, int status) {
     auto& r = rq.result;
     r.rttMs = msSince(rq.start, Clock::now());
+    if (sip != nullptr && rq.slot != nullptr && rq.agent == rq.slot->agent[0]) {
+      if (auto wire = kernelRtt(rq)) r.rttMs = *wire;
+    }
     const AgentCounters after = counters(rq.agent);
     r.retransmissions = static_cast<int>(after.retries - rq.before.retries);
     if (sip != nullptr && sip->sip_call_id != nullptr && sip->sip_call_id->i_id != nullptr) {
@@ -258,6 +316,7 @@ struct SipProber::Impl {
     if (rq.slot != nullptr) rq.slot->request = nullptr;
     rq.slot = nullptr;
     rq.done = true;
+    if (orq != nullptr) lingering.push_back(Clock::now());
     finished.push_back(std::move(rq.result));
     ++stats.finished;
   }
@@ -327,6 +386,7 @@ struct SipProber::Impl {
     live.push_back(std::move(rq));
     ++stats.started;
     stats.peakInFlight = std::max(stats.peakInFlight, live.size());
+    raw->startWall = std::chrono::system_clock::now();
     raw->start = Clock::now();
     nta_outgoing_t* orq = nta_outgoing_tcreate(
         raw->leg, onResponse, reinterpret_cast<nta_outgoing_magic_t*>(raw),
@@ -360,7 +420,20 @@ struct SipProber::Impl {
       }
     }
     reap();
-    stats.peakNtaTransactions = std::max(stats.peakNtaTransactions, ntaTransactions());
+    // The exact count now and then, for the statistics only.
+    if (now - lastExactCount > std::chrono::milliseconds(50)) {
+      lastExactCount = now;
+      stats.peakNtaTransactions = std::max(stats.peakNtaTransactions, ntaTransactions());
+    }
+  }
+
+  // NTA's live and lingering transactions, from our own bookkeeping: the
+  // live requests, and the finished ones whose timer K may still run (with
+  // a margin for NTA's timer granularity, so this never undercounts).
+  std::size_t held() {
+    const auto horizon = Clock::now() - o.linger - std::chrono::milliseconds(200);
+    while (!lingering.empty() && lingering.front() < horizon) lingering.pop_front();
+    return live.size() + lingering.size();
   }
 
   std::size_t ntaTransactions() const {
@@ -395,7 +468,7 @@ void SipProber::sweep(const std::function<std::optional<SipSweepItem>()>& next,
   im.finished.clear();
   bool exhausted = false;
   while (true) {
-    std::size_t held = im.ntaTransactions();
+    std::size_t held = im.held();
     while (!exhausted && im.live.size() < im.o.maxInFlight && held < im.o.maxTransactions) {
       ++held;
       auto item = next();
