@@ -56,11 +56,9 @@ void SipService::Impl::addRecordRoute(msg_t* msg, sip_t* sip) {
   if (h != nullptr) msg_header_insert(msg, reinterpret_cast<msg_pub_t*>(sip), reinterpret_cast<msg_header_t*>(h));
 }
 
-void SipService::Impl::forwardAck(nta_incoming_t* irq) {
+void SipService::Impl::forwardAck(msg_t* msg) {
   // An ACK for a 2xx is its own transaction with no answer (RFC 3261 §16.11
   // stateless forwarding): pop our Route, forward, forget.
-  msg_t* msg = copyOfRequest(irq);
-  nta_incoming_destroy(irq);
   sip_t* sip = sip_object(msg);
   if (sip->sip_route != nullptr && isMe(sip->sip_route->r_url)) sip_route_remove(msg, sip);
   if (checkHops(msg, sip) != 0) {

@@ -36,10 +36,15 @@ struct SipService::Impl {
   ~Impl();
 
   // sip_service.cpp
-  int onRequest(nta_leg_t* leg, nta_incoming_t* irq, sip_t const* sip);
+  // Every request that is not a retransmission NTA absorbed: OPTIONS to
+  // this peer is answered statelessly, ACK forwarded statelessly, the rest
+  // gets a server transaction (onRequest).
+  void onMessage(msg_t* msg, sip_t* sip);
+  bool isLocal(sip_t const* sip) const;
+  int onRequest(nta_incoming_t* irq, sip_t const* sip);
   bool isMe(url_t const* url) const;
   bool servesDomain(url_t const* url) const;
-  void answerOptions(nta_incoming_t* irq);
+  void answerOptions(msg_t* msg);
   int handleRegister(nta_incoming_t* irq, sip_t const* sip);
   void finishRegister(std::uint64_t id, sip::RegisterRequest req, const OpResult& current);
   void reply(nta_incoming_t* irq, int status, const std::string& phrase);
@@ -51,7 +56,7 @@ struct SipService::Impl {
 
   // sip_proxy.cpp
   int proxy(nta_incoming_t* irq, sip_t const* sip);
-  void forwardAck(nta_incoming_t* irq);
+  void forwardAck(msg_t* msg);
   void routeToAor(std::uint64_t id, const std::string& aor, const OpResult& found);
   void send(SipTransaction& t, url_string_t const* routeUrl, sip_request_t* newLine);
   int onResponse(SipTransaction& t, nta_outgoing_t* orq, sip_t const* sip);
@@ -66,7 +71,6 @@ struct SipService::Impl {
   OverlayPort& overlay;
   su_root_t* root;
   nta_agent_t* agent = nullptr;
-  nta_leg_t* defaultLeg = nullptr;
   nta_incoming_t* statelessServer = nullptr;  // answers forwarded statelessly
   nta_outgoing_t* statelessClient = nullptr;  // answers to requests already finished
   std::uint16_t port = 0;
