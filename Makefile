@@ -37,6 +37,7 @@ bench: test-deps
 	cmake --build $(BUILD) -j $(JOBS)
 	bench/ingest.sh $(BUILD)
 	$(BUILD)/bench/p2pmon-overlay-bench
+	python3 bench/sip_bench.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan
