@@ -166,12 +166,21 @@ def test_register_and_route(a, b):
         code, block = final_response(sipsak("-s", f"sip:bob@{DOMAIN}", "-p", b.sip)[1])
         assert code == 200, block
         assert header(block, "Server") == "test-phone-bob", block
+        # A MESSAGE (with a body) takes the same way.
+        body = "hello through the overlay"
+        message = (f"MESSAGE sip:bob@{DOMAIN} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-msg1;rport\r\n"
+                   f"From: <sip:alice@{DOMAIN}>;tag=3\r\nTo: <sip:bob@{DOMAIN}>\r\n"
+                   f"Call-ID: msg1@test\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n"
+                   f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n{body}")
+        reply = raw_request(b.sip, message)
+        assert status_of(reply) == 200 and "Server: test-phone-bob" in reply, reply
         # Un-register: Expires 0 for the contact.
         rc, out = sipsak("-U", "-s", f"sip:bob@{DOMAIN}", "-p", a.sip, "-C", contact, "-x", "0")
         assert rc == 0, out
         code, block = final_response(sipsak("-s", f"sip:bob@{DOMAIN}", "-p", b.sip)[1])
         assert code == 404, block
-        print("ok: sipsak REGISTER via A, OPTIONS via B reaches the phone; un-register gives 404")
+        print("ok: sipsak REGISTER via A, OPTIONS and MESSAGE via B reach the phone; un-register gives 404")
         # A registration that lapses: 480 afterwards, not 404.
         rc, out = sipsak("-U", "-s", f"sip:carol@{DOMAIN}", "-p", a.sip,
                          "-C", f"sip:carol@127.0.0.1:{phone.port}", "-x", "1")
