@@ -107,19 +107,13 @@ int main(int argc, char** argv) {
     return plugins::unknown(kName, "bad usage: --aor must be a SIP AOR, sip:user@domain");
   }
   if (timeout < 1) return plugins::unknown(kName, "bad usage: -t must be at least 1 second");
-  if (vm.count("warning") != 0U) {
-    auto r = core::parseRange(warning);
-    if (!r) return plugins::unknown(kName, "bad usage: -w: " + r.error().message);
-    o.warning = *r;
-  }
-  if (vm.count("critical") != 0U) {
-    auto r = core::parseRange(critical);
-    if (!r) return plugins::unknown(kName, "bad usage: -c: " + r.error().message);
-    o.critical = *r;
-  }
-  auto st = core::parseStateName(timeoutState);
-  if (!st) return plugins::unknown(kName, "bad usage: --timeout-state " + timeoutState);
-  o.timeoutState = *st;
+  auto limits = plugins::parseThresholds(
+      vm.count("warning") != 0U ? std::optional(warning) : std::nullopt,
+      vm.count("critical") != 0U ? std::optional(critical) : std::nullopt, timeoutState);
+  if (!limits) return plugins::unknown(kName, "bad usage: " + limits.error().message);
+  o.warning = limits->warning;
+  o.critical = limits->critical;
+  o.timeoutState = limits->timeoutState;
   o.timeoutMs = timeout * 1000.0;
   o.peer = core::HostPort{host, static_cast<std::uint16_t>(port)}.str();
   try {

@@ -79,22 +79,16 @@ int main(int argc, char** argv) {
   if (!uri.empty() && uri.rfind("sip:", 0) != 0 && uri.rfind("sips:", 0) != 0) {
     return plugins::unknown(kName, "bad usage: -u must be a sip: URI");
   }
-  if (vm.count("warning") != 0U) {
-    auto r = core::parseRange(warning);
-    if (!r) return plugins::unknown(kName, "bad usage: -w: " + r.error().message);
-    o.warning = *r;
-  }
-  if (vm.count("critical") != 0U) {
-    auto r = core::parseRange(critical);
-    if (!r) return plugins::unknown(kName, "bad usage: -c: " + r.error().message);
-    o.critical = *r;
-  }
+  auto limits = plugins::parseThresholds(
+      vm.count("warning") != 0U ? std::optional(warning) : std::nullopt,
+      vm.count("critical") != 0U ? std::optional(critical) : std::nullopt, timeoutState);
+  if (!limits) return plugins::unknown(kName, "bad usage: " + limits.error().message);
+  o.warning = limits->warning;
+  o.critical = limits->critical;
+  o.timeoutState = limits->timeoutState;
   auto ex = plugins::parseSipExpect(expect);
   if (!ex) return plugins::unknown(kName, "bad usage: --expect: " + ex.error().message);
   o.expect = *ex;
-  auto st = core::parseStateName(timeoutState);
-  if (!st) return plugins::unknown(kName, "bad usage: --timeout-state " + timeoutState);
-  o.timeoutState = *st;
   const auto timeoutMs = static_cast<std::int64_t>(std::llround(timeout * 1000.0));
   o.timeoutMs = static_cast<double>(timeoutMs);
   o.target = "sip:" + hostPort + (transport == "tcp" ? ";transport=tcp" : "");

@@ -31,4 +31,24 @@ int unknown(std::string_view service, const std::string& reason) {
   return finish(service, Outcome{core::State::Unknown, reason, "", {}});
 }
 
+core::Expected<Thresholds> parseThresholds(const std::optional<std::string>& warning,
+                                           const std::optional<std::string>& critical,
+                                           const std::string& timeoutState) {
+  Thresholds t;
+  if (warning) {
+    auto r = core::parseRange(*warning);
+    if (!r) return core::makeError("bad_usage", "-w: " + r.error().message);
+    t.warning = *r;
+  }
+  if (critical) {
+    auto r = core::parseRange(*critical);
+    if (!r) return core::makeError("bad_usage", "-c: " + r.error().message);
+    t.critical = *r;
+  }
+  auto st = core::parseStateName(timeoutState);
+  if (!st) return core::makeError("bad_usage", "--timeout-state " + timeoutState);
+  t.timeoutState = *st;
+  return t;
+}
+
 }  // namespace p2pmon::plugins
