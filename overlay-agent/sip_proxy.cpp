@@ -35,7 +35,7 @@ int SipService::Impl::checkHops(msg_t* msg, sip_t* sip) const {
   for (sip_via_t const* v = sip->sip_via; v != nullptr; v = v->v_next) {
     const std::uint16_t vport =
         v->v_port != nullptr ? static_cast<std::uint16_t>(std::strtoul(v->v_port, nullptr, 10)) : 5060;
-    if (v->v_host != nullptr && sip::sameHost(v->v_host, config.host) && vport == port) {
+    if (v->v_host != nullptr && sip::sameHost(v->v_host, uriHost(config.host)) && vport == port) {
       return 482;  // this request passed here before (RFC 3261 §16.3 step 4)
     }
   }

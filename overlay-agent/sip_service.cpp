@@ -36,6 +36,10 @@ std::uint16_t portOf(url_t const* url) {
 }
 }  // namespace
 
+std::string uriHost(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
 std::string transportOf(url_t const* url) {
   char proto[16] = "udp";
   if (url->url_params != nullptr) {
@@ -56,7 +60,7 @@ std::string routeUriOf(const std::string& transport) {
 SipService::Impl::Impl(su_root_t* r, SipConfig c, OverlayPort& o)
     : config(std::move(c)), overlay(o), root(r) {
   const std::string bind =
-      "sip:" + config.host + ":" + (config.port == 0 ? "*" : std::to_string(config.port));
+      "sip:" + uriHost(config.host) + ":" + (config.port == 0 ? "*" : std::to_string(config.port));
   // With a message callback and no default leg, NTA hands over every new
   // request (retransmissions of known ones it still absorbs) and this side
   // decides which deserve a server transaction: a stateful NTA keeps each
@@ -70,7 +74,7 @@ SipService::Impl::Impl(su_root_t* r, SipConfig c, OverlayPort& o)
     throw std::runtime_error("cannot bind SIP " + config.host + ":" + std::to_string(config.port));
   }
   port = portOf(nta_agent_contact(agent)->m_url);
-  myUri = "sip:" + config.host + ":" + std::to_string(port);
+  myUri = "sip:" + uriHost(config.host) + ":" + std::to_string(port);
   statelessServer = nta_incoming_default(agent);
   statelessClient =
       nta_outgoing_default(agent, strayResponse, reinterpret_cast<nta_outgoing_magic_t*>(this));
@@ -138,7 +142,7 @@ void SipService::Impl::reply(nta_incoming_t* irq, int status, const std::string&
 
 bool SipService::Impl::isMe(url_t const* url) const {
   if (url == nullptr || url->url_host == nullptr) return false;
-  return sip::sameHost(url->url_host, config.host) && portOf(url) == port;
+  return sip::sameHost(url->url_host, uriHost(config.host)) && portOf(url) == port;
 }
 
 bool SipService::Impl::servesDomain(url_t const* url) const {

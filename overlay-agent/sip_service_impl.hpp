@@ -81,6 +81,8 @@ struct SipService::Impl {
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 
+// The host as it stands in a URI: an IPv6 address in brackets.
+std::string uriHost(const std::string& host);
 // "udp:HOST:PORT" / "tcp:HOST:PORT" of a SIP URI (default port 5060).
 std::string transportOf(url_t const* url);
 // "sip:HOST:PORT;transport=udp" from "udp:HOST:PORT"; empty when malformed.
