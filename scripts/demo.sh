@@ -48,6 +48,8 @@ echo "demo:   query it:   $build/probes/p2pmon-probe diag --peer $first"
 echo "demo: every peer is also a SIP registrar/proxy for sip:USER@localhost; the first on $first_sip"
 echo "demo:   register:   sipsak -U -s sip:alice@localhost -p $first_sip -C sip:alice@127.0.0.1:5999"
 echo "demo:   ask it:     sipsak -vv -s sip:localhost -p $first_sip"
+echo "demo:   probe it:   $build/probes/p2pmon-probe sip --target sip:$first_sip --count 3 --interval 200"
+echo "demo:   check it:   $build/plugins/check_p2p_sip -H ${first_sip%:*} -p ${first_sip##*:} -w 50 -c 200"
 echo "demo:   a record:   $build/probes/p2pmon-probe put --peer $first --kind user --name sip:alice@example.org --contact sip:alice@192.0.2.1 --transport udp:192.0.2.1:5060"
 
 echo "demo: starting p2pmon-collector (Ctrl-C stops it and the peers)"
