@@ -7,6 +7,7 @@
 
 #include "collector/api_render.hpp"
 #include "collector/nrdp.hpp"
+#include "collector/result_batch.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
@@ -75,6 +76,9 @@ void HttpApi::start() {
   routes();
   server_->set_payload_max_length(options_.maxBodyBytes);
   server_->set_keep_alive_max_count(1000);
+  // A reply goes out in more than one write (headers, body); with Nagle on,
+  // the last one waits for the peer's delayed ACK, up to 40 ms per request.
+  server_->set_tcp_nodelay(true);
   server_->set_read_timeout(30, 0);
   server_->set_write_timeout(30, 0);
   if (options_.listen.port == 0) {
@@ -171,20 +175,21 @@ void HttpApi::postResults(const httplib::Request& req, httplib::Response& res) {
     res.set_header("WWW-Authenticate", "Bearer");
     return sendError(res, 401, "unauthorized", "missing or wrong bearer token");
   }
-  auto doc = json::parse(req.body, nullptr, false);
-  if (doc.is_discarded()) {
+  const double now = core::nowSeconds();
+  auto batch = decodeResultBatch(req.body, now);
+  if (!batch) {
     stats_.rejected(Transport::Http, "bad_json");
     return sendError(res, 400, "bad_json", "body is not valid JSON");
   }
-  if (doc.is_array() && doc.size() > options_.maxBatch) {
+  if (batch->isArray && batch->items.size() > options_.maxBatch) {
     return sendError(res, 413, "too_large",
                      "more than " + std::to_string(options_.maxBatch) + " results in one request");
   }
-  const double now = core::nowSeconds();
   std::vector<core::CheckResult> accepted;
+  accepted.reserve(batch->items.size());
   json rejected = json::array();
-  auto consider = [&](const json& item, std::size_t index) {
-    auto r = core::fromJson(item, now);
+  for (std::size_t i = 0; i < batch->items.size(); ++i) {
+    auto& r = batch->items[i];
     std::optional<core::Error> err;
     if (!r) {
       err = r.error();
@@ -193,16 +198,10 @@ void HttpApi::postResults(const httplib::Request& req, httplib::Response& res) {
     }
     if (err) {
       stats_.rejected(Transport::Http, err->code);
-      rejected.push_back(json{{"index", index}, {"code", err->code}, {"message", err->message}});
-      return;
+      rejected.push_back(json{{"index", i}, {"code", err->code}, {"message", err->message}});
+      continue;
     }
     accepted.push_back(std::move(r).value());
-  };
-  if (doc.is_array()) {
-    accepted.reserve(doc.size());
-    for (std::size_t i = 0; i < doc.size(); ++i) consider(doc[i], i);
-  } else {
-    consider(doc, 0);
   }
   const std::size_t n = accepted.size();
   std::string error;

@@ -149,10 +149,6 @@ void IngestWriter::maybePrune() {
       removed += n;
       if (n == 0) break;
     }
-    std::int64_t from = 0;
-    do {
-      from = store_.prunePoints(before, from, 1000);
-    } while (from != 0);
     // Far behind: come back soon rather than in a full interval.
     if (removed >= 100 * 10'000) nextPrune_ = now + std::chrono::seconds(1);
     stats_.prunedResults += removed;

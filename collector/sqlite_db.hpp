@@ -37,6 +37,7 @@ class Statement {
   std::int64_t int64(int col) const;
   double real(int col) const;
   std::string text(int col) const;
+  std::string_view textView(int col) const;  // valid until the next step() or reset()
   bool isNull(int col) const;
 
  private:

@@ -1,5 +1,10 @@
 #include "collector/store_reader.hpp"
 
+#include <algorithm>
+#include <limits>
+
+#include "core/perfdata.hpp"
+
 namespace p2pmon::collector {
 
 class StoreReader::Lease {
@@ -140,28 +145,53 @@ std::vector<StoredResult> StoreReader::resultsAfter(std::int64_t id, std::size_t
   return out;
 }
 
-std::vector<MetricSeries> StoreReader::metrics(const std::string& host,
-                                               const std::string& service,
+// Points come from the history's perfdata, newest first through the
+// (host, service, time) index, until every series has `maxPoints` or the
+// history ends. As when they were stored per (series, time): one point per
+// time, the latest written wins (rows by id within one time, and a label's
+// last item within one result).
+std::vector<MetricSeries> StoreReader::metrics(const std::string& host, const std::string& service,
                                                const std::optional<std::string>& label,
                                                double since, std::size_t maxPoints) {
   auto db = acquire();
-  auto series = db->prepare(
-      std::string("SELECT id, label, uom FROM series WHERE host = ?1 AND service = ?2") +
-      (label ? " AND label = ?3" : "") + " ORDER BY label");
+  auto series =
+      db->prepare(std::string("SELECT label, uom FROM series WHERE host = ?1 AND service = ?2") +
+                  (label ? " AND label = ?3" : "") + " ORDER BY label");
   series.bind(1, host).bind(2, service);
   if (label) series.bind(3, *label);
-  // Newest maxPoints, returned oldest first for charts.
-  auto points = db->prepare(
-      "SELECT time, value FROM (SELECT time, value FROM points WHERE series_id = ?1 "
-      "AND time >= ?2 ORDER BY time DESC LIMIT ?3) ORDER BY time");
   std::vector<MetricSeries> out;
-  while (series.step()) {
-    MetricSeries m{host, service, series.text(1), series.text(2), {}};
-    points.bind(1, series.int64(0)).bind(2, since).bind(3, static_cast<std::int64_t>(maxPoints));
-    while (points.step()) m.points.emplace_back(points.real(0), points.real(1));
-    points.reset();
-    out.push_back(std::move(m));
+  while (series.step()) out.push_back({host, service, series.text(0), series.text(1), {}});
+  if (out.empty() || maxPoints == 0) return out;
+
+  auto rows = db->prepare(
+      "SELECT time, perfdata FROM results WHERE host = ?1 AND service = ?2 AND time >= ?3 "
+      "ORDER BY time DESC, id DESC");
+  rows.bind(1, host).bind(2, service).bind(3, since);
+  std::vector<double> lastTime(out.size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<core::PerfItemView> items;
+  std::string unescaped;
+  std::size_t full = 0;
+  while (full < out.size() && rows.step()) {
+    const double time = rows.real(0);
+    items.clear();
+    core::PerfdataScanner scan(rows.textView(1));
+    for (core::PerfItemView item; scan.next(item);) items.push_back(item);
+    if (scan.failed()) continue;  // kept as text, no points
+    for (auto it = items.rbegin(); it != items.rend(); ++it) {
+      if (!it->value) continue;
+      std::string_view name = it->label;
+      if (it->labelEscaped) name = unescaped = it->labelText();
+      std::size_t k = 0;
+      while (k < out.size() && out[k].label != name) ++k;
+      if (k == out.size() || lastTime[k] == time) continue;
+      auto& points = out[k].points;
+      if (points.size() >= maxPoints) continue;
+      lastTime[k] = time;
+      points.emplace_back(time, *it->value);
+      if (points.size() == maxPoints) ++full;
+    }
   }
+  for (auto& m : out) std::reverse(m.points.begin(), m.points.end());
   return out;
 }
 

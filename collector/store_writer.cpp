@@ -1,6 +1,7 @@
 #include "collector/store_writer.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -10,17 +11,67 @@
 namespace p2pmon::collector {
 
 namespace {
-// Bound on the in-memory series id cache; cleared (not evicted) when full,
-// since a miss only costs one indexed lookup.
-constexpr std::size_t kMaxCachedSeries = 1'000'000;
-// Metric points go in as multi-row INSERTs: per row that costs about a
-// third less than one statement per point (the statement overhead is shared).
-constexpr int kPointsPerInsert = 32;
+// Bound on the in-memory shape cache; cleared (not evicted) when full, since
+// a miss only costs a few upserts that change nothing.
+constexpr std::size_t kMaxKnownShapes = 1'000'000;
+// History rows go in as multi-row INSERTs: the statement overhead (step,
+// reset, statement journal) is shared by the rows.
+constexpr std::size_t kResultsPerInsert = 32;
+constexpr int kResultColumns = 8;
 
-std::string multiRowPointInsert() {
-  std::string sql = "INSERT OR REPLACE INTO points(series_id, time, value) VALUES(?, ?, ?)";
-  for (int i = 1; i < kPointsPerInsert; ++i) sql += ", (?, ?, ?)";
+std::string multiRowResultInsert() {
+  std::string sql =
+      "INSERT INTO results(host, service, state, output, perfdata, time, received, source) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?)";
+  for (std::size_t i = 1; i < kResultsPerInsert; ++i) sql += ", (?, ?, ?, ?, ?, ?, ?, ?)";
   return sql;
+}
+
+void bindResult(Statement& st, int first, const core::CheckResult& r, double received) {
+  st.bindRef(first, r.host)
+      .bindRef(first + 1, r.service)
+      .bind(first + 2, static_cast<int>(r.state));
+  st.bindRef(first + 3, r.output).bindRef(first + 4, r.perfdata).bind(first + 5, r.time);
+  st.bind(first + 6, received).bindRef(first + 7, r.source);
+}
+
+// Appends to `key` what decides which series a perfdata text registers:
+// each item's label, unit and whether its value is 'U', split into items as
+// core::PerfdataScanner splits them, without parsing numbers or thresholds.
+// Only texts that then parse strictly have their shape remembered.
+void appendPerfdataShape(std::string_view text, std::string& key) {
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    while (i < n && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i >= n) break;
+    std::size_t from = i;
+    if (text[i] == '\'') {
+      for (++i; i < n; ++i) {
+        if (text[i] != '\'') continue;
+        if (i + 1 < n && text[i + 1] == '\'') {
+          ++i;
+          continue;
+        }
+        ++i;
+        break;
+      }
+    }
+    while (i < n && text[i] != '=' && text[i] != ' ') ++i;
+    key.append(text.substr(from, i - from)).push_back('\0');
+    if (i >= n || text[i] != '=') continue;
+    from = ++i;
+    while (i < n && text[i] != ';' && text[i] != ' ') ++i;
+    std::string_view value = text.substr(from, i - from);
+    std::size_t k = value.size();
+    while (k > 0 && ((value[k - 1] >= 'a' && value[k - 1] <= 'z') ||
+                     (value[k - 1] >= 'A' && value[k - 1] <= 'Z') || value[k - 1] == '%')) {
+      --k;
+    }
+    key.push_back(!value.empty() && value.front() == 'U' ? 'U' : 'v');
+    key.append(value.substr(k)).push_back('\0');
+    while (i < n && text[i] != ' ') ++i;
+  }
 }
 
 Database& migrated(Database& db) {
@@ -34,30 +85,24 @@ StoreWriter::StoreWriter(const std::string& path)
       insertResult_(migrated(db_).prepare(
           "INSERT INTO results(host, service, state, output, perfdata, time, received, source) "
           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
-      // A result older than the current one is history only: spooled results
-      // arriving late must not roll the current state back.
-      upsertCurrent_(db_.prepare(
+      insertResults_(db_.prepare(multiRowResultInsert())),
+      // Rows are computed in current_ (which applies the rule that an older
+      // result does not replace the current one), so they are plain writes.
+      insertCurrent_(db_.prepare(
           "INSERT INTO current(host, service, state, severity, output, perfdata, last_check, "
           "  last_state_change, source, result_id) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9) "
-          "ON CONFLICT(host, service) DO UPDATE SET "
-          "  last_state_change = CASE WHEN current.state != excluded.state "
-          "    THEN excluded.last_check ELSE current.last_state_change END, "
-          "  state = excluded.state, severity = excluded.severity, output = excluded.output, "
-          "  perfdata = excluded.perfdata, last_check = excluded.last_check, "
-          "  source = excluded.source, result_id = excluded.result_id "
-          "WHERE excluded.last_check >= current.last_check")),
-      refreshHost_(db_.prepare(
-          "INSERT OR REPLACE INTO hosts(host, worst_severity, last_check, services) "
-          "SELECT host, max(severity), max(last_check), count(*) FROM current WHERE host = ?1 "
-          "GROUP BY host")),
-      upsertSeries_(db_.prepare(
-          "INSERT INTO series(host, service, label, uom) VALUES(?1, ?2, ?3, ?4) "
-          "ON CONFLICT(host, service, label) DO UPDATE SET uom = excluded.uom RETURNING id")),
-      insertPoint_(db_.prepare("INSERT OR REPLACE INTO points(series_id, time, value) "
-                               "VALUES(?1, ?2, ?3)")),
-      insertPoints_(db_.prepare(multiRowPointInsert())) {
-  points_.reserve(kPointsPerInsert);
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")),
+      updateCurrent_(
+          db_.prepare("UPDATE current SET state = ?3, severity = ?4, output = ?5, perfdata = ?6, "
+                      "  last_check = ?7, last_state_change = ?8, source = ?9, result_id = ?10 "
+                      "WHERE id = ?11")),
+      replaceHost_(
+          db_.prepare("INSERT OR REPLACE INTO hosts(host, worst_severity, last_check, services) "
+                      "VALUES(?1, ?2, ?3, ?4)")),
+      upsertSeries_(
+          db_.prepare("INSERT INTO series(host, service, label, uom) VALUES(?1, ?2, ?3, ?4) "
+                      "ON CONFLICT(host, service, label) DO UPDATE SET uom = excluded.uom "
+                      "WHERE uom != excluded.uom")) {
   // Writer-side tuning; durability is unchanged (WAL + synchronous=NORMAL,
   // set in migrate()). A 64 MiB page cache keeps a big group commit's dirty
   // pages in memory instead of spilling them into the WAL mid-transaction,
@@ -65,113 +110,146 @@ StoreWriter::StoreWriter(const std::string& path)
   // 1,000 copies the hot index pages back into the database ~10x less often.
   db_.exec("PRAGMA cache_size=-65536");
   db_.exec("PRAGMA wal_autocheckpoint=10000");
+  loadCurrent();
 }
 
-std::int64_t StoreWriter::seriesId(const std::string& host, const std::string& service,
-                                   const std::string& label, const std::string& uom) {
-  std::string& key = seriesKey_;
+void StoreWriter::loadCurrent() {
+  current_.clear();
+  auto st = db_.prepare(
+      "SELECT host, service, id, state, severity, last_check, last_state_change FROM current");
+  while (st.step()) {
+    CurrentRow row;
+    row.id = st.int64(2);
+    row.state = static_cast<int>(st.int64(3));
+    row.severity = static_cast<int>(st.int64(4));
+    row.lastCheck = st.real(5);
+    row.lastStateChange = st.real(6);
+    current_.put(st.textView(0), st.textView(1), row);
+  }
+  currentLoaded_ = true;
+}
+
+// Perfdata that does not parse registers nothing (and yields no points on
+// reading); 'U' values are not points either.
+void StoreWriter::registerSeries(const core::CheckResult& r) {
+  if (r.perfdata.empty()) return;
+  std::string& key = shapeKey_;
   key.clear();
-  key.append(host).push_back('\0');
-  key.append(service).push_back('\0');
-  key.append(label).push_back('\0');
-  key.append(uom);
-  if (auto it = seriesCache_.find(key); it != seriesCache_.end()) return it->second;
-  upsertSeries_.bindRef(1, host).bindRef(2, service).bindRef(3, label).bindRef(4, uom);
-  upsertSeries_.step();
-  std::int64_t id = upsertSeries_.int64(0);
-  while (upsertSeries_.step()) {
+  key.append(r.host).push_back('\0');
+  key.append(r.service).push_back('\0');
+  appendPerfdataShape(r.perfdata, key);
+  if (knownShapes_.contains(key)) return;
+  std::vector<core::PerfItemView> items;
+  core::PerfdataScanner scan(r.perfdata);
+  for (core::PerfItemView item; scan.next(item);) {
+    if (item.value) items.push_back(item);
   }
-  upsertSeries_.reset();
-  if (seriesCache_.size() >= kMaxCachedSeries) seriesCache_.clear();
-  seriesCache_.emplace(key, id);
-  return id;
-}
-
-// Points of one transaction keep their order: a multi-row INSERT OR REPLACE
-// applies its rows one after the other, as single-row statements would.
-void StoreWriter::addPoint(std::int64_t series, double time, double value) {
-  points_.push_back({series, time, value});
-  if (points_.size() < static_cast<std::size_t>(kPointsPerInsert)) return;
-  int i = 1;
-  for (const auto& p : points_) {
-    insertPoints_.bind(i, p.series).bind(i + 1, p.time).bind(i + 2, p.value);
-    i += 3;
+  if (scan.failed()) return;
+  for (const auto& p : items) {
+    const std::string label = p.labelText();
+    upsertSeries_.bindRef(1, r.host).bindRef(2, r.service).bindRef(3, label).bindRef(4, p.uom);
+    upsertSeries_.step();
+    upsertSeries_.reset();
   }
-  insertPoints_.step();
-  insertPoints_.reset();
-  points_.clear();
-}
-
-void StoreWriter::flushPoints() {
-  for (const auto& p : points_) {
-    insertPoint_.bind(1, p.series).bind(2, p.time).bind(3, p.value);
-    insertPoint_.step();
-    insertPoint_.reset();
-  }
-  points_.clear();
+  if (knownShapes_.size() >= kMaxKnownShapes) knownShapes_.clear();
+  knownShapes_.insert(key);
 }
 
 std::int64_t StoreWriter::append(std::span<const core::CheckResult> results, double received) {
   try {
     return appendOrThrow(results, received);
   } catch (...) {
-    // The transaction rolled back: statements must be reset before reuse and
-    // series ids created inside it are gone again.
-    for (Statement* st : {&insertResult_, &upsertCurrent_, &refreshHost_, &upsertSeries_,
-                          &insertPoint_, &insertPoints_}) {
+    // The transaction rolled back: statements must be reset before reuse,
+    // series registered inside it are gone again, and current_ holds states
+    // the table does not (reloaded before the next batch).
+    for (Statement* st : {&insertResult_, &insertResults_, &insertCurrent_, &updateCurrent_,
+                          &replaceHost_, &upsertSeries_}) {
       st->reset();
     }
-    points_.clear();
-    seriesCache_.clear();
+    knownShapes_.clear();
+    currentLoaded_ = false;
     throw;
+  }
+}
+
+// History ids: a multi-row INSERT gives its rows consecutive ids (each new
+// rowid is the largest so far plus one; this writer is the only one).
+void StoreWriter::insertHistory(std::span<const core::CheckResult> results, double received) {
+  ids_.resize(results.size());
+  std::size_t i = 0;
+  for (; i + kResultsPerInsert <= results.size(); i += kResultsPerInsert) {
+    for (std::size_t j = 0; j < kResultsPerInsert; ++j) {
+      bindResult(insertResults_, 1 + static_cast<int>(j) * kResultColumns, results[i + j],
+                 received);
+    }
+    insertResults_.step();
+    insertResults_.reset();
+    const std::int64_t last = db_.lastInsertId();
+    for (std::size_t j = 0; j < kResultsPerInsert; ++j) {
+      ids_[i + j] = last - static_cast<std::int64_t>(kResultsPerInsert - 1 - j);
+    }
+  }
+  for (; i < results.size(); ++i) {
+    bindResult(insertResult_, 1, results[i], received);
+    insertResult_.step();
+    insertResult_.reset();
+    ids_[i] = db_.lastInsertId();
   }
 }
 
 std::int64_t StoreWriter::appendOrThrow(std::span<const core::CheckResult> results,
                                         double received) {
+  if (!currentLoaded_) loadCurrent();
   Transaction tx(db_);
-  std::int64_t lastId = 0;
-  // Views into `results`, which outlive the transaction; the text is bound
-  // without copying (bindRef) for the same reason.
-  std::vector<std::string_view> touchedHosts;
-  touchedHosts.reserve(results.size());
-  for (const auto& r : results) {
-    insertResult_.bindRef(1, r.host).bindRef(2, r.service).bind(3, static_cast<int>(r.state));
-    insertResult_.bindRef(4, r.output).bindRef(5, r.perfdata).bind(6, r.time).bind(7, received);
-    insertResult_.bindRef(8, r.source);
-    insertResult_.step();
-    insertResult_.reset();
-    lastId = db_.lastInsertId();
+  // The text is bound without copying (bindRef): `results` outlives the
+  // transaction.
+  insertHistory(results, received);
 
-    upsertCurrent_.bindRef(1, r.host).bindRef(2, r.service).bind(3, static_cast<int>(r.state));
-    upsertCurrent_.bind(4, core::severity(r.serviceState())).bindRef(5, r.output);
-    upsertCurrent_.bindRef(6, r.perfdata).bind(7, r.time).bindRef(8, r.source).bind(9, lastId);
-    upsertCurrent_.step();
-    upsertCurrent_.reset();
-    touchedHosts.push_back(r.host);
-
-    if (r.perfdata.empty()) continue;
-    // Perfdata that does not parse stays in the history as text; it just
-    // yields no chart points.
-    auto items = core::parsePerfdata(r.perfdata);
-    if (!items) continue;
-    for (const auto& p : *items) {
-      if (!p.value) continue;
-      addPoint(seriesId(r.host, r.service, p.label, p.uom), r.time, *p.value);
-    }
+  // Each row of `current` the batch changes is written once, from the last
+  // result that became current; every host touched gets its summary again.
+  ++batch_;
+  changedRows_.clear();
+  touchedHosts_.clear();
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    // A host's results tend to come together: skip the easy duplicates here.
+    if (touchedHosts_.empty() || touchedHosts_.back() != r.host) touchedHosts_.push_back(r.host);
+    registerSeries(r);
+    CurrentRow* row = current_.apply(r.host, r.service, static_cast<int>(r.state),
+                                     core::severity(r.serviceState()), r.time);
+    if (row == nullptr) continue;
+    if (row->batch != batch_) changedRows_.push_back(row);
+    row->batch = batch_;
+    row->index = i;
   }
-  flushPoints();
-  // In key order, as the std::set this replaced gave them: neighbouring
-  // hosts share B-tree pages.
-  std::sort(touchedHosts.begin(), touchedHosts.end());
-  touchedHosts.erase(std::unique(touchedHosts.begin(), touchedHosts.end()), touchedHosts.end());
-  for (const auto host : touchedHosts) {
-    refreshHost_.bindRef(1, host);
-    refreshHost_.step();
-    refreshHost_.reset();
+  for (CurrentRow* row : changedRows_) {
+    const auto& r = results[row->index];
+    Statement& st = row->id == 0 ? insertCurrent_ : updateCurrent_;
+    st.bindRef(1, r.host).bindRef(2, r.service).bind(3, row->state).bind(4, row->severity);
+    st.bindRef(5, r.output).bindRef(6, r.perfdata).bind(7, row->lastCheck);
+    st.bind(8, row->lastStateChange).bindRef(9, r.source).bind(10, ids_[row->index]);
+    if (row->id != 0) st.bind(11, row->id);
+    st.step();
+    st.reset();
+    if (db_.changes() != 1) {
+      // current_ and the table disagree: fail the batch (it is rolled back
+      // and current_ reloaded) rather than lose a state.
+      throw std::runtime_error("current state of " + r.host + "/" + r.service + " not found");
+    }
+    if (row->id == 0) row->id = db_.lastInsertId();
+  }
+  // In key order: neighbouring hosts share B-tree pages.
+  std::sort(touchedHosts_.begin(), touchedHosts_.end());
+  touchedHosts_.erase(std::unique(touchedHosts_.begin(), touchedHosts_.end()), touchedHosts_.end());
+  for (const auto host : touchedHosts_) {
+    const HostRollup h = current_.rollup(host);
+    replaceHost_.bindRef(1, host).bind(2, h.worstSeverity).bind(3, h.lastCheck);
+    replaceHost_.bind(4, h.services);
+    replaceHost_.step();
+    replaceHost_.reset();
   }
   tx.commit();
-  return lastId;
+  return results.empty() ? 0 : ids_.back();
 }
 
 std::size_t StoreWriter::pruneHistory(double before, std::size_t maxRows) {
@@ -183,23 +261,6 @@ std::size_t StoreWriter::pruneHistory(double before, std::size_t maxRows) {
   st.bind(1, static_cast<std::int64_t>(maxRows)).bind(2, before);
   st.step();
   return static_cast<std::size_t>(db_.changes());
-}
-
-std::int64_t StoreWriter::prunePoints(double before, std::int64_t fromSeries,
-                                      std::size_t maxSeries) {
-  auto ids = db_.prepare("SELECT id FROM series WHERE id > ?1 ORDER BY id LIMIT ?2");
-  ids.bind(1, fromSeries).bind(2, static_cast<std::int64_t>(maxSeries));
-  auto del = db_.prepare("DELETE FROM points WHERE series_id = ?1 AND time < ?2");
-  std::int64_t last = 0;
-  Transaction tx(db_);
-  while (ids.step()) {
-    last = ids.int64(0);
-    del.bind(1, last).bind(2, before);
-    del.step();
-    del.reset();
-  }
-  tx.commit();
-  return last;
 }
 
 }  // namespace p2pmon::collector

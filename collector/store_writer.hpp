@@ -1,14 +1,18 @@
 // The store's single writer: appends batches of accepted results in one
-// transaction each (history, current state, host summary, metric points) and
-// prunes old history. Used by one thread only (the ingest Writer).
+// transaction each (history, current state, host summary, the registry of
+// perfdata series) and prunes old history. Metric points are not written
+// separately: StoreReader reads them from the history's perfdata. Used by
+// one thread only (the ingest writer).
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
-#include <unordered_map>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
+#include "collector/current_state.hpp"
 #include "collector/sqlite_db.hpp"
 #include "core/check_result.hpp"
 
@@ -26,33 +30,32 @@ class StoreWriter {
   // Deletes up to `maxRows` of the oldest history rows received before
   // `before`; returns how many went. Call again until it returns 0.
   std::size_t pruneHistory(double before, std::size_t maxRows);
-  // Deletes metric points older than `before`, `maxSeries` series at a time
-  // starting after series id `fromSeries`; returns the last series id seen
-  // (0 when done).
-  std::int64_t prunePoints(double before, std::int64_t fromSeries, std::size_t maxSeries);
 
  private:
   std::int64_t appendOrThrow(std::span<const core::CheckResult> results, double received);
-  std::int64_t seriesId(const std::string& host, const std::string& service,
-                        const std::string& label, const std::string& uom);
-  void addPoint(std::int64_t series, double time, double value);
-  void flushPoints();
+  void insertHistory(std::span<const core::CheckResult> results, double received);
+  void registerSeries(const core::CheckResult& r);
+  void loadCurrent();
 
   Database db_;
   Statement insertResult_;
-  Statement upsertCurrent_;
-  Statement refreshHost_;
+  Statement insertResults_;  // kResultsPerInsert rows at once
+  Statement insertCurrent_;
+  Statement updateCurrent_;
+  Statement replaceHost_;
   Statement upsertSeries_;
-  Statement insertPoint_;
-  Statement insertPoints_;  // kPointsPerInsert rows at once
-  struct Point {
-    std::int64_t series;
-    double time;
-    double value;
-  };
-  std::vector<Point> points_;  // waiting for insertPoints_
-  std::unordered_map<std::string, std::int64_t> seriesCache_;
-  std::string seriesKey_;  // lookup key, reused so that a cache hit allocates nothing
+  // The current table's states, and whether they still match it (not after
+  // a rolled-back transaction, until reloaded).
+  CurrentStates current_;
+  bool currentLoaded_ = false;
+  std::uint64_t batch_ = 0;
+  std::vector<std::int64_t> ids_;         // history id per result of the batch
+  std::vector<CurrentRow*> changedRows_;  // rows of current_ the batch changed
+  std::vector<std::string_view> touchedHosts_;
+  // Perfdata shapes (host, service, labels and units) whose series are
+  // registered already; a hit costs one scan of the text and no statement.
+  std::unordered_set<std::string> knownShapes_;
+  std::string shapeKey_;  // lookup key, reused so that a hit allocates nothing
 };
 
 }  // namespace p2pmon::collector

@@ -29,15 +29,6 @@ bool isRangeText(std::string_view s) {
   }
   return true;
 }
-
-bool isNumberText(std::string_view s) {
-  if (s.empty()) return false;
-  double v = 0;
-  const char* b = s.data();
-  if (*b == '+') ++b;
-  auto [ptr, ec] = std::from_chars(b, s.data() + s.size(), v);
-  return ec == std::errc() && ptr == s.data() + s.size();
-}
 }  // namespace
 
 std::string formatPerfValue(const PerfValue& p) {
@@ -76,88 +67,120 @@ std::string formatPerfdata(const std::vector<PerfValue>& items) {
   return out;
 }
 
+std::string PerfItemView::labelText() const {
+  if (!labelEscaped) return std::string(label);
+  std::string out;
+  for (std::size_t i = 0; i < label.size(); ++i) {
+    out += label[i];
+    if (label[i] == '\'') ++i;  // '' stands for one quote
+  }
+  return out;
+}
+
+Error PerfdataScanner::error() const {
+  return makeError("bad_perfdata", "perfdata item " + std::to_string(items_ + 1) + ": " + why_);
+}
+
+bool PerfdataScanner::fail(std::string why) {
+  why_ = std::move(why);
+  pos_ = text_.size();
+  return false;
+}
+
+bool PerfdataScanner::next(PerfItemView& p) {
+  const std::string_view text = text_;
+  const std::size_t n = text.size();
+  std::size_t i = pos_;
+  while (i < n && (text[i] == ' ' || text[i] == '\t')) ++i;
+  pos_ = i;
+  if (i >= n) return false;
+  p = PerfItemView{};
+  if (text[i] == '\'') {
+    const std::size_t from = ++i;
+    bool closed = false;
+    while (i < n) {
+      if (text[i] == '\'') {
+        if (i + 1 < n && text[i + 1] == '\'') {
+          p.labelEscaped = true;
+          i += 2;
+          continue;
+        }
+        p.label = text.substr(from, i - from);
+        ++i;
+        closed = true;
+        break;
+      }
+      ++i;
+    }
+    if (!closed) return fail("unterminated quoted label");
+  } else {
+    const std::size_t from = i;
+    while (i < n && text[i] != '=' && text[i] != ' ') ++i;
+    p.label = text.substr(from, i - from);
+  }
+  if (p.label.empty()) return fail("empty label");
+  if (i >= n || text[i] != '=') return fail("missing '=' after label");
+  ++i;
+  std::size_t end = text.find(' ', i);
+  if (end == std::string_view::npos) end = n;
+  std::string_view rest = text.substr(i, end - i);
+  pos_ = end;
+
+  std::array<std::string_view, 5> fields{};
+  std::size_t nf = 0;
+  while (true) {
+    auto semi = rest.find(';');
+    if (nf == fields.size()) return fail("too many ';' fields");
+    fields[nf++] = rest.substr(0, semi);
+    if (semi == std::string_view::npos) break;
+    rest.remove_prefix(semi + 1);
+  }
+  std::string_view vu = fields[0];
+  if (vu.empty()) return fail("missing value");
+  if (vu.front() == 'U') {
+    // 'U' (could not be determined), possibly followed by the item's UOM.
+    for (char c : vu.substr(1)) {
+      if (!isUomChar(c)) return fail("bad value '" + std::string(vu) + "'");
+    }
+    p.uom = vu.substr(1);
+  } else {
+    std::size_t k = vu.size();
+    while (k > 0 && isUomChar(vu[k - 1])) --k;
+    std::string_view num = vu.substr(0, k);
+    if (num.empty()) return fail("bad value '" + std::string(vu) + "'");
+    const char* b = num.data();
+    if (*b == '+') ++b;
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(b, num.data() + num.size(), v);
+    if (ec != std::errc() || ptr != num.data() + num.size()) {
+      return fail("bad value '" + std::string(vu) + "'");
+    }
+    if (!std::isfinite(v)) return fail("value is not finite");
+    p.value = v;
+    p.uom = vu.substr(k);
+  }
+  for (std::size_t f = 1; f < nf; ++f) {
+    if (!isRangeText(fields[f]) && fields[f] != "U") {
+      return fail("bad threshold or limit '" + std::string(fields[f]) + "'");
+    }
+  }
+  if (nf > 1) p.warn = fields[1];
+  if (nf > 2) p.crit = fields[2];
+  if (nf > 3) p.min = fields[3];
+  if (nf > 4) p.max = fields[4];
+  ++items_;
+  return true;
+}
+
 Expected<std::vector<PerfValue>> parsePerfdata(std::string_view text) {
   std::vector<PerfValue> items;
-  std::size_t i = 0;
-  const std::size_t n = text.size();
-  auto bad = [&](std::string_view why) {
-    return makeError("bad_perfdata", "perfdata item " + std::to_string(items.size() + 1) + ": " +
-                                         std::string(why));
-  };
-  while (i < n) {
-    while (i < n && (text[i] == ' ' || text[i] == '\t')) ++i;
-    if (i >= n) break;
-    PerfValue p;
-    if (text[i] == '\'') {
-      ++i;
-      bool closed = false;
-      while (i < n) {
-        if (text[i] == '\'') {
-          if (i + 1 < n && text[i + 1] == '\'') {
-            p.label += '\'';
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        p.label += text[i++];
-      }
-      if (!closed) return bad("unterminated quoted label");
-    } else {
-      while (i < n && text[i] != '=' && text[i] != ' ') p.label += text[i++];
-    }
-    if (p.label.empty()) return bad("empty label");
-    if (i >= n || text[i] != '=') return bad("missing '=' after label");
-    ++i;
-    std::size_t end = text.find(' ', i);
-    if (end == std::string_view::npos) end = n;
-    std::string_view rest = text.substr(i, end - i);
-    i = end;
-
-    std::array<std::string_view, 5> fields{};
-    std::size_t nf = 0;
-    while (true) {
-      auto semi = rest.find(';');
-      if (nf == fields.size()) return bad("too many ';' fields");
-      fields[nf++] = rest.substr(0, semi);
-      if (semi == std::string_view::npos) break;
-      rest.remove_prefix(semi + 1);
-    }
-    std::string_view vu = fields[0];
-    if (vu.empty()) return bad("missing value");
-    if (vu.front() == 'U') {
-      // 'U' (could not be determined), possibly followed by the item's UOM.
-      for (char c : vu.substr(1)) {
-        if (!isUomChar(c)) return bad("bad value '" + std::string(vu) + "'");
-      }
-      p.value = std::nullopt;
-      p.uom = std::string(vu.substr(1));
-    } else {
-      std::size_t k = vu.size();
-      while (k > 0 && isUomChar(vu[k - 1])) --k;
-      std::string_view num = vu.substr(0, k);
-      if (!isNumberText(num)) return bad("bad value '" + std::string(vu) + "'");
-      double v = 0;
-      const char* b = num.data();
-      if (*b == '+') ++b;
-      std::from_chars(b, num.data() + num.size(), v);
-      if (!std::isfinite(v)) return bad("value is not finite");
-      p.value = v;
-      p.uom = std::string(vu.substr(k));
-    }
-    for (std::size_t f = 1; f < nf; ++f) {
-      if (!isRangeText(fields[f]) && fields[f] != "U") {
-        return bad("bad threshold or limit '" + std::string(fields[f]) + "'");
-      }
-    }
-    if (nf > 1) p.warn = std::string(fields[1]);
-    if (nf > 2) p.crit = std::string(fields[2]);
-    if (nf > 3) p.min = std::string(fields[3]);
-    if (nf > 4) p.max = std::string(fields[4]);
-    items.push_back(std::move(p));
+  PerfdataScanner scan(text);
+  PerfItemView v;
+  while (scan.next(v)) {
+    items.push_back(PerfValue{v.labelText(), v.value, std::string(v.uom), std::string(v.warn),
+                              std::string(v.crit), std::string(v.min), std::string(v.max)});
   }
+  if (scan.failed()) return scan.error();
   return items;
 }
 

@@ -111,7 +111,168 @@ TEST_CASE("store: data survives reopening, and retention prunes by arrival") {
   CHECK(w.pruneHistory(1000, 100) == 1);
   CHECK(w.pruneHistory(1000, 100) == 0);
   CHECK(r.resultsAfter(0, 10).size() == 1);
-  CHECK(w.prunePoints(500, 0, 10) != 0);
+  // Metric points go with their history rows.
   CHECK(r.metrics("a", "s", std::nullopt, 0, 10)[0].points.size() == 1);
   CHECK(r.service("a", "s")->last.time == 1000);
+}
+
+TEST_CASE("store: a version 1 database is migrated and its history still yields metric points") {
+  TempDb db;
+  {
+    // A v1 database as the previous release left it: points stored apart.
+    Database v1(db.path, false);
+    v1.exec(R"sql(
+CREATE TABLE results(id INTEGER PRIMARY KEY, host TEXT NOT NULL, service TEXT NOT NULL,
+  state INTEGER NOT NULL, output TEXT NOT NULL, perfdata TEXT NOT NULL, time REAL NOT NULL,
+  received REAL NOT NULL, source TEXT NOT NULL);
+CREATE INDEX results_by_service ON results(host, service, time);
+CREATE TABLE current(host TEXT NOT NULL, service TEXT NOT NULL, state INTEGER NOT NULL,
+  severity INTEGER NOT NULL, output TEXT NOT NULL, perfdata TEXT NOT NULL,
+  last_check REAL NOT NULL, last_state_change REAL NOT NULL, source TEXT NOT NULL,
+  result_id INTEGER NOT NULL, PRIMARY KEY(host, service)) WITHOUT ROWID;
+CREATE TABLE hosts(host TEXT PRIMARY KEY, worst_severity INTEGER NOT NULL,
+  last_check REAL NOT NULL, services INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE series(id INTEGER PRIMARY KEY, host TEXT NOT NULL, service TEXT NOT NULL,
+  label TEXT NOT NULL, uom TEXT NOT NULL, UNIQUE(host, service, label));
+CREATE TABLE points(series_id INTEGER NOT NULL, time REAL NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY(series_id, time)) WITHOUT ROWID;
+CREATE TABLE cursors(name TEXT PRIMARY KEY, last_id INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO results VALUES(1, 'a', 's', 1, 'out', 'rtt=5ms', 10, 11, 'test');
+INSERT INTO current VALUES('a', 's', 1, 2, 'out', 'rtt=5ms', 10, 7, 'test', 1);
+INSERT INTO hosts VALUES('a', 2, 10, 1);
+INSERT INTO series VALUES(1, 'a', 's', 'rtt', 'ms');
+INSERT INTO points VALUES(1, 10, 5);
+INSERT INTO cursors VALUES('nagios', 1);
+PRAGMA user_version=1;
+)sql");
+  }
+  StoreWriter w(db.path);
+  StoreReader r(db.path, 1);
+  {
+    Database check(db.path, true);
+    auto version = check.prepare("PRAGMA user_version");
+    version.step();
+    CHECK(version.int64(0) == 2);
+    auto points = check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'points'");
+    points.step();
+    CHECK(points.int64(0) == 0);
+  }
+  CHECK(r.cursor("nagios") == 1);
+  auto m = r.metrics("a", "s", std::nullopt, 0, 10);
+  REQUIRE(m.size() == 1);
+  CHECK(m[0].points == std::vector<std::pair<double, double>>{{10, 5}});
+  // The loaded current state goes on: same state keeps its change time.
+  std::vector<core::CheckResult> next = {result("a", "s", core::State::Warning, 20, "rtt=6ms")};
+  w.append(next, 21);
+  CHECK(r.service("a", "s")->lastStateChange == 7);
+  CHECK(r.metrics("a", "s", std::string("rtt"), 0, 10)[0].points.size() == 2);
+  CHECK(r.hosts()[0].lastCheck == 20);
+}
+
+TEST_CASE("store: metric points keep the newest per series, one per time, the last written") {
+  TempDb db;
+  StoreWriter w(db.path);
+  StoreReader r(db.path, 1);
+  std::vector<core::CheckResult> batch = {
+      result("a", "s", core::State::Ok, 10, "rtt=1ms hops=3"),
+      result("a", "s", core::State::Ok, 20, "rtt=2ms hops=U"),
+      result("a", "s", core::State::Ok, 20, "rtt=3ms"),  // same time: replaces 2
+      result("a", "s", core::State::Ok, 30, "rtt=4ms rtt=5ms"),  // last item wins
+      result("a", "s", core::State::Ok, 5, "rtt=0.5ms"),  // late: a point all the same
+      result("a", "t", core::State::Ok, 30, "rtt=9ms"),
+      result("a", "s", core::State::Ok, 40, "'it''s'=7 'a b'=8")};
+  w.append(batch, 50);
+  auto all = r.metrics("a", "s", std::nullopt, 0, 100);
+  REQUIRE(all.size() == 4);  // by label: "a b", "hops", "it's", "rtt"
+  CHECK(all[0].label == "a b");
+  CHECK(all[0].points == std::vector<std::pair<double, double>>{{40, 8}});
+  CHECK(all[1].points == std::vector<std::pair<double, double>>{{10, 3}});
+  CHECK(all[2].label == "it's");
+  CHECK(all[2].points == std::vector<std::pair<double, double>>{{40, 7}});
+  CHECK(all[3].points ==
+        std::vector<std::pair<double, double>>{{5, 0.5}, {10, 1}, {20, 3}, {30, 5}});
+  auto newest = r.metrics("a", "s", std::string("rtt"), 0, 2);
+  REQUIRE(newest.size() == 1);
+  CHECK(newest[0].points == std::vector<std::pair<double, double>>{{20, 3}, {30, 5}});
+  CHECK(r.metrics("a", "s", std::string("rtt"), 25, 100)[0].points.size() == 1);
+  CHECK(r.metrics("a", "nope", std::nullopt, 0, 100).empty());
+  // A series whose points are all outside the window is still listed.
+  auto hops = r.metrics("a", "s", std::string("hops"), 15, 100);
+  REQUIRE(hops.size() == 1);
+  CHECK(hops[0].points.empty());
+}
+
+TEST_CASE("store: a unit change of a series is taken over, once per shape") {
+  TempDb db;
+  StoreWriter w(db.path);
+  StoreReader r(db.path, 1);
+  std::vector<core::CheckResult> a = {result("a", "s", core::State::Ok, 10, "rtt=1ms"),
+                                      result("a", "s", core::State::Ok, 11, "rtt=2s"),
+                                      result("a", "s", core::State::Ok, 12, "rtt=bad")};
+  w.append(a, 20);
+  CHECK(r.metrics("a", "s", std::nullopt, 0, 10)[0].uom == "s");
+  // The same shape as a text that did not parse: registered now that it does.
+  std::vector<core::CheckResult> b = {result("a", "s", core::State::Ok, 13, "x=bad"),
+                                      result("a", "s", core::State::Ok, 14, "x=4")};
+  w.append(b, 21);
+  auto x = r.metrics("a", "s", std::string("x"), 0, 10);
+  REQUIRE(x.size() == 1);
+  CHECK(x[0].points == std::vector<std::pair<double, double>>{{14, 4}});
+}
+
+TEST_CASE("store: one batch with several results per service keeps the state change rule") {
+  TempDb db;
+  StoreWriter w(db.path);
+  StoreReader r(db.path, 1);
+  std::vector<core::CheckResult> batch = {
+      result("h", "s", core::State::Ok, 10), result("h", "s", core::State::Critical, 20),
+      result("h", "s", core::State::Critical, 30), result("h", "s", core::State::Ok, 25),
+      result("h", "", core::State::Ok, 5), result("h", "t", core::State::Warning, 1)};
+  auto last = w.append(batch, 40);
+  CHECK(last == 6);
+  auto s = r.service("h", "s");
+  CHECK(s->last.state == core::State::Critical);
+  CHECK(s->last.time == 30);
+  CHECK(s->lastStateChange == 20);
+  HistoryQuery q;
+  CHECK(r.history(q).size() == 6);
+  auto hosts = r.hosts();
+  REQUIRE(hosts.size() == 1);
+  CHECK(hosts[0].worst == core::State::Critical);
+  CHECK(hosts[0].lastCheck == 30);
+  CHECK(hosts[0].services == 3);
+  // A later batch: the state falls back to OK, the host summary follows.
+  std::vector<core::CheckResult> later = {result("h", "s", core::State::Ok, 50)};
+  w.append(later, 60);
+  CHECK(r.service("h", "s")->lastStateChange == 50);
+  CHECK(r.hosts()[0].worst == core::State::Warning);
+  // Reopened, the writer takes the states up from the table.
+  StoreWriter again(db.path);
+  std::vector<core::CheckResult> old = {result("h", "s", core::State::Critical, 45)};
+  again.append(old, 70);
+  CHECK(r.service("h", "s")->last.state == core::State::Ok);
+  CHECK(r.resultsAfter(0, 100).size() == 8);
+}
+
+TEST_CASE("store: history ids follow the batch order across multi-row inserts") {
+  TempDb db;
+  StoreWriter w(db.path);
+  StoreReader r(db.path, 1);
+  std::vector<core::CheckResult> batch;
+  for (int i = 0; i < 70; ++i) {
+    const char host[] = {'h', static_cast<char>('0' + i % 7), '\0'};
+    batch.push_back(result(host, "s", core::State::Ok, 100 + i));
+  }
+  CHECK(w.append(batch, 200) == 70);
+  auto rows = r.resultsAfter(0, 100);
+  REQUIRE(rows.size() == 70);
+  for (int i = 0; i < 70; ++i) {
+    CHECK(rows[static_cast<std::size_t>(i)].id == i + 1);
+    CHECK(rows[static_cast<std::size_t>(i)].result.time == 100 + i);
+  }
+  // current.result_id points at the newest row of each service.
+  Database check(db.path, true);
+  auto ids = check.prepare("SELECT result_id FROM current WHERE host = 'h3'");
+  REQUIRE(ids.step());
+  CHECK(ids.int64(0) == 67);
 }

@@ -1,0 +1,59 @@
+// The ingest writer's in-memory copy of the `current` table's state columns
+// (per host and service) and so of every host's summary: a batch's current
+// rows and host rows are computed here and written once each, instead of
+// being worked out by SQL (an upsert per result, an aggregate per host).
+// Pure: no SQLite; StoreWriter loads it from and keeps it equal to the table.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace p2pmon::collector {
+
+struct CurrentRow {
+  std::int64_t id = 0;  // the row's key in the table; 0 until written
+  int state = 0;
+  int severity = 0;
+  double lastCheck = 0;
+  double lastStateChange = 0;
+  // Set by apply(): the batch (generation) and the batch position of the
+  // result that is now current, so a batch writes each row once.
+  std::uint64_t batch = 0;
+  std::size_t index = 0;
+};
+
+struct HostRollup {
+  int worstSeverity = 0;
+  double lastCheck = 0;
+  std::int64_t services = 0;
+};
+
+class CurrentStates {
+ public:
+  // The store's rule: a result becomes current unless it is older than the
+  // current one (late spooled results must not roll it back); the state
+  // change time moves only when the state changes. Returns the row when the
+  // result became current, nullptr when it is history only.
+  CurrentRow* apply(std::string_view host, std::string_view service, int state, int severity,
+                    double time);
+  // Puts a row as stored (loading).
+  void put(std::string_view host, std::string_view service, const CurrentRow& row);
+  // What the hosts table holds for `host`: worst severity, newest check and
+  // number of services over its current rows.
+  HostRollup rollup(std::string_view host) const;
+  void clear() { hosts_.clear(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Services = std::unordered_map<std::string, CurrentRow, Hash, std::equal_to<>>;
+  Services& services(std::string_view host);
+  std::unordered_map<std::string, Services, Hash, std::equal_to<>> hosts_;
+};
+
+}  // namespace p2pmon::collector
