@@ -38,6 +38,7 @@ bench: test-deps
 	bench/ingest.sh $(BUILD)
 	$(BUILD)/bench/p2pmon-overlay-bench
 	python3 bench/sip_bench.py $(BUILD)
+	python3 bench/media_bench.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan

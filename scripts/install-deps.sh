@@ -18,8 +18,11 @@ build_pkgs="build-essential cmake pkg-config git ca-certificates
 # runtime is only a Recommends of clang, which --no-install-recommends skips.
 # SIP interop: sipsak and SIPp (sip-tester) as clients, Kamailio as a real
 # SIP server, tshark to look at captures.
+# STUN/NAT interop: Debian's stun-client and stund (vovida, RFC 3489),
+# coturn (turnserver, turnutils_natdiscovery: RFC 5389/5780), and nftables
+# for the NAT rig (tests/integration/nat_rig_test.py).
 test_pkgs="nsca-client nsca nagios4-core sqlite3 procps clang libclang-rt-14-dev
-  sipsak sip-tester kamailio tshark"
+  sipsak sip-tester kamailio tshark stun-client stun-server coturn nftables iproute2"
 
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
@@ -41,7 +44,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-# nagios4, nsca and kamailio ship services that Debian would start; tests run
+# nagios4, nsca, kamailio, coturn and stun-server ship services that Debian would start; tests run
 # their own instances on free ports, so keep the packaged daemons from
 # starting. (tshark's debconf question, setuid dumpcap, takes its default
 # "no" under DEBIAN_FRONTEND=noninteractive.)

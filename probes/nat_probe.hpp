@@ -1,0 +1,32 @@
+// The NAT behaviour probe (RFC 5780 §4): mapping tests I-III, filtering
+// tests I-III, hairpinning and, on request, the binding lifetime, run one
+// after another on fresh UDP sockets against a STUN server with an
+// alternate address, with retransmissions and timeouts. The verdict logic
+// is nat_verdict.hpp; this is the socket side.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "probes/nat_verdict.hpp"
+
+namespace p2pmon::probes::nat {
+
+struct NatProbeOptions {
+  stun::Address server;                        // the primary address (resolved)
+  std::string bind = "0.0.0.0";                // local address of the probe's sockets
+  std::chrono::milliseconds rto{100};          // first retransmission timeout, doubled each time
+  int transmissions = 4;                       // per request: waits 100+200+400+800 ms
+  bool hairpinning = true;
+  bool lifetime = false;                       // RFC 5780 §4.5 (slow: waits up to lifetimeMax)
+  std::chrono::seconds lifetimeMax{60};
+  std::function<void(const std::string&)> log; // progress lines (-v); may be empty
+};
+
+// Never throws for network trouble: what could not be measured stays
+// empty in the report, and `error` names why (timeout: Test I unanswered,
+// so UDP is blocked; bad_response: no alternate address or RESPONSE-PORT).
+NatReport probeNat(const NatProbeOptions& options);
+
+}  // namespace p2pmon::probes::nat
