@@ -58,9 +58,10 @@ void ChordPeer::lookupFrom(LookupOp op, const PeerRef& ask, std::int64_t nowMs) 
   }
   ++op.hops;
   op.path.push_back(ask);
+  const FindReq req{op.target};  // before op moves into the continuation
   sendRequest(
-      ask, FindReq{op.target},
-      [this, op, ask](const Message* m) mutable {
+      ask, req,
+      [this, op = std::move(op), ask](const Message* m) mutable {
         // Continuations run inside receive()/tick(); the time of the event is
         // not passed down, so latency uses the last step's clock.
         const std::int64_t now = lastEventMs_;
@@ -91,7 +92,7 @@ void ChordPeer::lookupFrom(LookupOp op, const PeerRef& ask, std::int64_t nowMs) 
           r.responsible = ans->peer;
           r.successors = ans->successors;
           r.hops = op.hops;
-          r.path = op.path;
+          r.path = std::move(op.path);
           r.latencyMs = now - op.started;
           return op.done(r);
         }

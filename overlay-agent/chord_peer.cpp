@@ -51,6 +51,11 @@ std::vector<Outgoing> ChordPeer::takeOutgoing() {
   return out;
 }
 
+void ChordPeer::takeOutgoing(std::vector<Outgoing>& into) {
+  into.clear();
+  into.swap(outbox_);
+}
+
 void ChordPeer::emit(const Endpoint& to, const Message& m) {
   auto bytes = encode(m);
   ++stats_.sent[counterIndex(codeOf(m.body))];

@@ -93,6 +93,9 @@ class ChordPeer {
   void tick(std::int64_t nowMs);
   std::int64_t nextDeadline() const;
   std::vector<Outgoing> takeOutgoing();
+  // The same into a vector the caller reuses (cleared first): the outbox
+  // takes over its capacity, so a busy host allocates no new outboxes.
+  void takeOutgoing(std::vector<Outgoing>& into);
   bool hasOutgoing() const { return !outbox_.empty(); }
 
   // The overlay API. Callbacks run inside receive()/tick()/the call itself.

@@ -1,21 +1,63 @@
 #include "overlay-agent/udp_host.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace p2pmon::overlay {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
 
+namespace {
+// Datagrams per recvmmsg/sendmmsg call. A peer's socket rarely holds more;
+// a client with hundreds of lookups in flight fills whole batches.
+constexpr std::size_t kBatchSize = 32;
+// Batches taken from one socket before the others get their turn.
+constexpr int kRoundsPerWakeup = 4;
+
+Endpoint fromSockaddr(const sockaddr_storage& sa) {
+  Endpoint out;
+  if (sa.ss_family == AF_INET6) {
+    sockaddr_in6 s6{};
+    std::memcpy(&s6, &sa, sizeof s6);
+    out.family = 6;
+    std::memcpy(out.addr.data(), &s6.sin6_addr, 16);
+    out.port = ntohs(s6.sin6_port);
+  } else {
+    sockaddr_in s4{};
+    std::memcpy(&s4, &sa, sizeof s4);
+    std::memcpy(out.addr.data(), &s4.sin_addr, 4);
+    out.port = ntohs(s4.sin_port);
+  }
+  return out;
+}
+}  // namespace
+
 struct UdpHost::Slot {
   Slot(asio::io_context& io, udp::socket s) : socket(std::move(s)), timer(io) {}
   udp::socket socket;
   asio::steady_timer timer;
   std::unique_ptr<ChordPeer> peer;
-  std::array<std::uint8_t, kMaxMessageSize + 1> buffer{};  // +1 detects oversized datagrams
-  udp::endpoint from;
   std::int64_t armedFor = 0;
   bool closed = false;
+};
+
+// One per host: handlers run on one thread and hand every datagram to its
+// engine before the next batch is read, so the slots can share the buffers.
+struct UdpHost::Batch {
+  std::array<std::array<std::uint8_t, kMaxMessageSize + 1>, kBatchSize> in{};  // +1 detects oversized datagrams
+  std::array<sockaddr_storage, kBatchSize> from{};
+  std::array<iovec, kBatchSize> inIov{};
+  std::array<mmsghdr, kBatchSize> inMsgs{};
+  std::vector<Outgoing> out;  // the outbox being sent; keeps its capacity
+  std::array<sockaddr_storage, kBatchSize> to{};
+  std::array<iovec, kBatchSize> outIov{};
+  std::array<mmsghdr, kBatchSize> outMsgs{};
 };
 
 udp::endpoint toAsio(const Endpoint& ep) {
@@ -49,7 +91,7 @@ std::int64_t wallClockMs() {
       .count();
 }
 
-UdpHost::UdpHost(asio::io_context& io) : io_(io) {}
+UdpHost::UdpHost(asio::io_context& io) : io_(io), batch_(std::make_shared<Batch>()) {}
 
 UdpHost::~UdpHost() {
   for (auto& s : slots_) {
@@ -104,25 +146,83 @@ void UdpHost::leaveAll() {
 }
 
 void UdpHost::receive(Slot& slot) {
-  slot.socket.async_receive_from(
-      asio::buffer(slot.buffer), slot.from,
-      [this, &slot](boost::system::error_code ec, std::size_t n) {
-        if (slot.closed || ec == asio::error::operation_aborted) return;
-        if (!ec) {
-          slot.peer->receive(fromAsio(slot.from), std::span(slot.buffer.data(), n), wallClockMs());
-          flush(slot);
-          arm(slot);
-        }
-        receive(slot);
-      });
+  slot.socket.async_wait(udp::socket::wait_read, [this, &slot](boost::system::error_code ec) {
+    if (slot.closed || ec == asio::error::operation_aborted) return;
+    drain(slot);
+  });
+}
+
+// Readiness is edge-triggered: the socket is read until a batch comes back
+// short (the queue was empty) before waiting again. A socket that stays busy
+// yields after a few batches and continues from a posted handler.
+void UdpHost::drain(Slot& slot) {
+  Batch& b = *batch_;
+  const int fd = slot.socket.native_handle();
+  bool empty = false;
+  for (int round = 0; round < kRoundsPerWakeup && !empty; ++round) {
+    for (std::size_t i = 0; i < kBatchSize; ++i) {
+      b.inIov[i] = {b.in[i].data(), b.in[i].size()};
+      b.inMsgs[i].msg_hdr = {};
+      b.inMsgs[i].msg_hdr.msg_name = &b.from[i];
+      b.inMsgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      b.inMsgs[i].msg_hdr.msg_iov = &b.inIov[i];
+      b.inMsgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(fd, b.inMsgs.data(), kBatchSize, MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // EAGAIN: drained. Any other error was the socket's pending error and
+      // reading it cleared it: read on.
+      empty = errno == EAGAIN || errno == EWOULDBLOCK;
+      continue;
+    }
+    const std::int64_t now = wallClockMs();
+    for (int i = 0; i < n; ++i) {
+      slot.peer->receive(fromSockaddr(b.from[i]), std::span(b.in[i].data(), b.inMsgs[i].msg_len),
+                         now);
+    }
+    empty = static_cast<std::size_t>(n) < kBatchSize;
+  }
+  flush(slot);
+  arm(slot);
+  if (empty) return receive(slot);
+  asio::post(io_, [this, &slot, alive = std::weak_ptr<Batch>(batch_)] {
+    if (!alive.expired() && !slot.closed) drain(slot);
+  });
 }
 
 void UdpHost::flush(Slot& slot) {
-  for (auto& out : slot.peer->takeOutgoing()) {
-    boost::system::error_code ec;
-    slot.socket.send_to(asio::buffer(out.bytes), toAsio(out.to), 0, ec);
-    if (ec) ++sendErrors_;  // UDP: a full buffer or an unreachable peer loses the datagram
+  if (!slot.peer->hasOutgoing()) return;
+  Batch& b = *batch_;
+  slot.peer->takeOutgoing(b.out);
+  const int fd = slot.socket.native_handle();
+  for (std::size_t base = 0; base < b.out.size(); base += kBatchSize) {
+    const std::size_t n = std::min(kBatchSize, b.out.size() - base);
+    for (std::size_t i = 0; i < n; ++i) {
+      Outgoing& o = b.out[base + i];
+      const udp::endpoint to = toAsio(o.to);
+      std::memcpy(&b.to[i], to.data(), to.size());
+      b.outIov[i] = {o.bytes.data(), o.bytes.size()};
+      b.outMsgs[i].msg_hdr = {};
+      b.outMsgs[i].msg_hdr.msg_name = &b.to[i];
+      b.outMsgs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(to.size());
+      b.outMsgs[i].msg_hdr.msg_iov = &b.outIov[i];
+      b.outMsgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    std::size_t sent = 0;
+    while (sent < n) {
+      const int r = ::sendmmsg(fd, &b.outMsgs[sent], static_cast<unsigned>(n - sent), MSG_DONTWAIT);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        // UDP: a full buffer or an unreachable peer loses this datagram; the rest still go.
+        ++sendErrors_;
+        ++sent;
+        continue;
+      }
+      sent += static_cast<std::size_t>(r);
+    }
   }
+  b.out.clear();
 }
 
 void UdpHost::arm(Slot& slot) {

@@ -2,6 +2,9 @@
 // one timer per engine, all on one io_context, so one thread can host a
 // single peer or a swarm of a thousand. The engines stay sans-I/O: this is
 // the thin adapter that feeds them datagrams and ticks and sends what they leave.
+// A readable socket is drained in batches (recvmmsg) and what the engine
+// leaves goes out in batches (sendmmsg): one io_context thread only, since
+// the batch buffer is shared and readiness is edge-triggered.
 #pragma once
 
 #include <utility>  // before Boost.Asio: Boost 1.74 + C++20 needs it (toolchain.md)
@@ -41,12 +44,17 @@ class UdpHost {
 
  private:
   struct Slot;
+  struct Batch;
   void receive(Slot& slot);
+  void drain(Slot& slot);
   void flush(Slot& slot);
   void arm(Slot& slot);
 
   boost::asio::io_context& io_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  // Receive and send buffers, shared by all slots; handlers posted by drain()
+  // hold a weak_ptr to it to know the host still exists.
+  std::shared_ptr<Batch> batch_;
   std::uint64_t sendErrors_ = 0;
 };
 

@@ -16,6 +16,8 @@ namespace p2pmon::overlay {
 
 class WireWriter {
  public:
+  // One allocation for the usual datagram instead of a doubling series.
+  explicit WireWriter(std::size_t reserve = 0) { out_.reserve(reserve); }
   void u8(std::uint8_t v) { out_.push_back(v); }
   void u16(std::uint16_t v) { put(v, 2); }
   void u32(std::uint32_t v) { put(v, 4); }

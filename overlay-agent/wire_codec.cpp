@@ -17,6 +17,11 @@ constexpr std::size_t kVersionOffset = 4;
 constexpr std::size_t kOverlayOffset = 8;
 constexpr std::size_t kCodeOffset = 20;
 constexpr std::size_t kLengthOffset = 22;
+// Node-ID, family and IPv4 address, port: the smallest PeerRef on the wire.
+constexpr std::size_t kMinPeerRefSize = 16 + 1 + 4 + 2;
+// Room for the header and the routing messages (a FindAns with its
+// successors) at once; larger bodies grow the buffer as they go.
+constexpr std::size_t kEncodeReserve = kHeaderSize + 160;
 
 // ---- encoding ------------------------------------------------------------
 
@@ -179,6 +184,7 @@ bool getBool(WireReader& r) {
 
 void get(WireReader& r, std::vector<PeerRef>& list) {
   const std::size_t n = r.count(kMaxPeerList);
+  list.reserve(list.size() + std::min(n, r.remaining() / kMinPeerRefSize));
   for (std::size_t i = 0; i < n && r.ok(); ++i) get(r, list.emplace_back());
 }
 
@@ -380,7 +386,7 @@ std::uint32_t overlayHash(std::string_view overlayName) {
 
 std::vector<std::uint8_t> encode(const Message& m) {
   const Header& h = m.header;
-  WireWriter w;
+  WireWriter w(kEncodeReserve);
   w.bytes(kMagic);
   w.u8(kProtocolVersion);
   w.u8(h.ttl);
