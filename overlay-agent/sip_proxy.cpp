@@ -73,13 +73,13 @@ void SipService::Impl::forwardAck(msg_t* msg) {
   ++stats.forwarded;
 }
 
-int SipService::Impl::proxy(nta_incoming_t* irq, sip_t const* in) {
+void SipService::Impl::proxy(nta_incoming_t* irq, sip_t const* in) {
   SipTransaction* t = newTransaction(irq);
   if (t == nullptr) {
     ++stats.rejected;
     nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
     nta_incoming_destroy(irq);
-    return 0;
+    return;
   }
   const auto id = t->id;
   nta_incoming_bind(irq, cancelCallback, reinterpret_cast<nta_incoming_magic_t*>(t));
@@ -89,7 +89,7 @@ int SipService::Impl::proxy(nta_incoming_t* irq, sip_t const* in) {
   if (const int status = checkHops(t->forward, sip); status != 0) {
     reply(irq, status, status == 482 ? "Loop Detected" : "Too Many Hops");
     destroy(id);
-    return 0;
+    return;
   }
   const bool dialogCreating = in->sip_to == nullptr || in->sip_to->a_tag == nullptr;
   if (dialogCreating) addRecordRoute(t->forward, sip);
@@ -102,14 +102,13 @@ int SipService::Impl::proxy(nta_incoming_t* irq, sip_t const* in) {
     auto aor = sip::canonicalAor(target->url_user, target->url_host);
     overlay.get(RecordKind::UserLocation, *aor,
                 guarded([this, id, aor = *aor](const OpResult& r) { routeToAor(id, aor, r); }));
-    return 0;
+    return;
   }
   // Normal SIP routing: the next Route, else the Request-URI.
   send(*t,
        sip->sip_route != nullptr ? reinterpret_cast<url_string_t const*>(sip->sip_route->r_url)
                                  : nullptr,
        nullptr);
-  return 0;
 }
 
 void SipService::Impl::routeToAor(std::uint64_t id, const std::string& aor, const OpResult& found) {

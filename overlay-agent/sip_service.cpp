@@ -175,23 +175,23 @@ void SipService::Impl::onMessage(msg_t* msg, sip_t* sip) {
     nta_msg_treply(agent, msg, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
     return;
   }
-  if (const int status = onRequest(irq, sip); status != 0) {
-    reply(irq, status, sip_status_phrase(status) != nullptr ? sip_status_phrase(status) : "");
-    nta_incoming_destroy(irq);
-  }
+  onRequest(irq, sip);
 }
 
-int SipService::Impl::onRequest(nta_incoming_t* irq, sip_t const* sip) {
+void SipService::Impl::onRequest(nta_incoming_t* irq, sip_t const* sip) {
   const auto method = sip->sip_request->rq_method;
   const bool routed = sip->sip_route != nullptr && !isMe(sip->sip_route->r_url);
-  if (method == sip_method_register && !routed) return handleRegister(irq, sip);
+  if (method == sip_method_register && !routed) {
+    handleRegister(irq, sip);
+    return;
+  }
   if (isLocal(sip)) {
     nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(kAllow), TAG_END());
     ++stats.rejected;
     nta_incoming_destroy(irq);
-    return 0;
+    return;
   }
-  return proxy(irq, sip);
+  proxy(irq, sip);
 }
 
 void SipService::Impl::answerOptions(msg_t* msg) {
@@ -204,25 +204,25 @@ void SipService::Impl::answerOptions(msg_t* msg) {
                  SIPTAG_HEADER_STR("Supported: "), SIPTAG_HEADER_STR(node.c_str()), TAG_END());
 }
 
-int SipService::Impl::handleRegister(nta_incoming_t* irq, sip_t const* sip) {
+void SipService::Impl::handleRegister(nta_incoming_t* irq, sip_t const* sip) {
   url_t const* ruri = sip->sip_request->rq_url;
   if (!servesDomain(ruri) && !isMe(ruri)) {
     reply(irq, 403, "Forbidden (domain not served here)");
     nta_incoming_destroy(irq);
-    return 0;
+    return;
   }
   url_t const* to = sip->sip_to != nullptr ? sip->sip_to->a_url : nullptr;
   if (to == nullptr || !servesDomain(to)) {
     // RFC 3261 §10.3 step 3: an AOR not of this domain.
     reply(irq, 404, "Not Found (not an address of " + config.domain + ")");
     nta_incoming_destroy(irq);
-    return 0;
+    return;
   }
   auto aor = sip::canonicalAor(to->url_user != nullptr ? to->url_user : "", to->url_host);
   if (!aor) {
     reply(irq, 400, "Bad Request (To has no user part)");
     nta_incoming_destroy(irq);
-    return 0;
+    return;
   }
   sip::RegisterRequest req;
   req.aor = *aor;
@@ -247,7 +247,7 @@ int SipService::Impl::handleRegister(nta_incoming_t* irq, sip_t const* sip) {
         su_home_deinit(home);
         reply(irq, 400, "Bad Request (bad expires parameter)");
         nta_incoming_destroy(irq);
-        return 0;
+        return;
       }
       c.expires = v;
     }
@@ -259,7 +259,7 @@ int SipService::Impl::handleRegister(nta_incoming_t* irq, sip_t const* sip) {
   if (t == nullptr) {
     nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
     nta_incoming_destroy(irq);
-    return 0;
+    return;
   }
   const auto id = t->id;
   const std::string name = req.aor;
@@ -267,7 +267,6 @@ int SipService::Impl::handleRegister(nta_incoming_t* irq, sip_t const* sip) {
               guarded([this, id, req = std::move(req)](const OpResult& r) mutable {
                 finishRegister(id, std::move(req), r);
               }));
-  return 0;
 }
 
 void SipService::Impl::finishRegister(std::uint64_t id, sip::RegisterRequest req,

@@ -41,11 +41,11 @@ struct SipService::Impl {
   // gets a server transaction (onRequest).
   void onMessage(msg_t* msg, sip_t* sip);
   bool isLocal(sip_t const* sip) const;
-  int onRequest(nta_incoming_t* irq, sip_t const* sip);
+  void onRequest(nta_incoming_t* irq, sip_t const* sip);
   bool isMe(url_t const* url) const;
   bool servesDomain(url_t const* url) const;
   void answerOptions(msg_t* msg);
-  int handleRegister(nta_incoming_t* irq, sip_t const* sip);
+  void handleRegister(nta_incoming_t* irq, sip_t const* sip);
   void finishRegister(std::uint64_t id, sip::RegisterRequest req, const OpResult& current);
   void reply(nta_incoming_t* irq, int status, const std::string& phrase);
   SipTransaction* newTransaction(nta_incoming_t* irq);
@@ -55,7 +55,7 @@ struct SipService::Impl {
   OverlayPort::Done guarded(std::function<void(const OpResult&)> fn);
 
   // sip_proxy.cpp
-  int proxy(nta_incoming_t* irq, sip_t const* sip);
+  void proxy(nta_incoming_t* irq, sip_t const* sip);
   void forwardAck(msg_t* msg);
   void routeToAor(std::uint64_t id, const std::string& aor, const OpResult& found);
   void send(SipTransaction& t, url_string_t const* routeUrl, sip_request_t* newLine);
