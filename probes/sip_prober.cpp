@@ -3,10 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <strings.h>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <algorithm>
 #include <cstdarg>
@@ -29,6 +26,7 @@
 #include <sofia-sip/url.h>
 
 #include "core/version.hpp"
+#include "probes/udp_stamp.hpp"
 
 // Exported by libsofia-sip-ua but not declared in its headers.
 extern "C" {
@@ -210,12 +208,9 @@ struct SipProber::Impl {
   // flight the loop is busy with the others, and that wait is the probe's,
   // not the network's. nullopt when the stamp is not plausible.
   std::optional<double> kernelRtt(const Request& rq) const {
-    if (rq.slot->udpSocket < 0) return std::nullopt;
-    timeval tv{};
-    if (ioctl(rq.slot->udpSocket, SIOCGSTAMP, &tv) != 0) return std::nullopt;
-    const auto received = std::chrono::system_clock::time_point(
-        std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec));
-    const double ms = std::chrono::duration<double, std::milli>(received - rq.startWall).count();
+    const auto received = lastReceiveStamp(rq.slot->udpSocket);
+    if (!received) return std::nullopt;
+    const double ms = std::chrono::duration<double, std::milli>(*received - rq.startWall).count();
     const double loop = msSince(rq.start, Clock::now());
     if (ms < 0 || ms > loop + 1.0) return std::nullopt;  // clock step, or another datagram
     return ms;
@@ -226,23 +221,8 @@ struct SipProber::Impl {
   static int findUdpSocket(nta_agent_t* agent) {
     const sip_contact_t* m = nta_agent_contact(agent);
     if (m == nullptr || m->m_url->url_port == nullptr) return -1;
-    const auto port = static_cast<std::uint16_t>(std::strtoul(m->m_url->url_port, nullptr, 10));
-    for (int fd = 3; fd < 4096; ++fd) {
-      int type = 0;
-      socklen_t len = sizeof type;
-      if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_DGRAM) continue;
-      sockaddr_storage addr{};
-      socklen_t alen = sizeof addr;
-      if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
-      std::uint16_t bound = 0;
-      if (addr.ss_family == AF_INET) {
-        bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-      } else if (addr.ss_family == AF_INET6) {
-        bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-      }
-      if (bound == port) return fd;
-    }
-    return -1;
+    return findUdpSocketByPort(
+        static_cast<std::uint16_t>(std::strtoul(m->m_url->url_port, nullptr, 10)));
   }
 
   static int onResponse(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip) {
