@@ -31,7 +31,8 @@ constexpr const char* kName = "P2P_NAT";
 constexpr const char* kUsage =
     "Usage: check_p2p_nat -H stun-server [-p port] [--expect TYPE[,TYPE]] [--unexpected-state STATE]\n"
     "                     [--warn-on-change [--state-file PATH]] [--lifetime [--lifetime-max S]]\n"
-    "                     [--no-hairpin] [--bind ADDR] [-t timeout] [-v]\n";
+    "                     [--tcp-port P ... [--tcp-state STATE]] [--no-hairpin] [--bind ADDR]\n"
+    "                     [-t timeout] [-v]\n";
 
 // Written by the SIGALRM handler with write(2), the only safe way out of a
 // blocking probe: "P2P_NAT UNKNOWN - plugin timed out after N s".
@@ -83,6 +84,8 @@ int main(int argc, char** argv) {
   int port = 3478;
   int lifetimeMax = 60;
   double timeout = 30;
+  std::vector<int> tcpPorts;
+  std::string tcpState;
   po::options_description opts("Options");
   opts.add_options()
       ("hostname,H", po::value(&host), "STUN server with an alternate address (required)")
@@ -98,6 +101,11 @@ int main(int argc, char** argv) {
       ("lifetime", "also measure the binding lifetime (slow: up to twice --lifetime-max)")
       ("lifetime-max", po::value(&lifetimeMax)->default_value(60), "longest wait tried, seconds")
       ("no-hairpin", "skip the hairpinning test")
+      ("tcp-port", po::value(&tcpPorts)->composing(),
+       "a TCP port this host listens on that should be reachable from the server on our public "
+       "IP (repeatable, at most 4; needs a p2pmon STUN server)")
+      ("tcp-state", po::value(&tcpState)->default_value("warning"),
+       "state when a --tcp-port is not reachable or the server cannot tell")
       ("bind", po::value(&bind)->default_value("0.0.0.0"), "local address of the probe (:: for IPv6)")
       ("timeout,t", po::value(&timeout)->default_value(30), "seconds for the whole check (UNKNOWN after)")
       ("verbose,v", "the tests' observations as long output")
@@ -120,7 +128,9 @@ int main(int argc, char** argv) {
               << "(WARNING) when the type is not in --expect, WARNING on a change with\n"
               << "--warn-on-change, UNKNOWN when the type cannot be determined (a server without\n"
               << "an alternate address), on bad usage or after -t seconds.\n"
-              << "Perfdata: time=s;;;0 and, with --lifetime, lifetime=s;;;0\n";
+              << "--tcp-state (WARNING) when a --tcp-port cannot be reached from the server.\n"
+              << "Perfdata: time=ms;;;0, with --lifetime lifetime=s;;;0, with --tcp-port\n"
+              << "tcp_reachable=N;;;0;PORTS\n";
     return 3;
   }
   if (vm.count("version") != 0U) {
@@ -146,6 +156,12 @@ int main(int argc, char** argv) {
   }
   o.unexpectedState = limits->timeoutState;
   o.warnOnChange = vm.count("warn-on-change") != 0U;
+  auto tcpLimits = plugins::parseThresholds(std::nullopt, std::nullopt, tcpState);
+  if (!tcpLimits) return plugins::unknown(kName, "bad usage: --tcp-state: " + tcpLimits.error().message);
+  o.tcpState = tcpLimits->timeoutState;
+  if (tcpPorts.size() > probes::stun::kMaxTcpCheckPorts) {
+    return plugins::unknown(kName, "bad usage: --tcp-port: at most 4 ports");
+  }
   if (stateFile.empty()) stateFile = defaultStateFile(host, port);
 
   gTimeoutLine = std::string(kName) + " UNKNOWN - plugin timed out after " +
@@ -175,6 +191,10 @@ int main(int argc, char** argv) {
   popts.hairpinning = vm.count("no-hairpin") == 0U;
   popts.lifetime = vm.count("lifetime") != 0U;
   popts.lifetimeMax = std::chrono::seconds(lifetimeMax);
+  for (int p : tcpPorts) {
+    if (p < 1 || p > 65535) return plugins::unknown(kName, "bad usage: --tcp-port must be 1..65535");
+    popts.tcpPorts.push_back(static_cast<std::uint16_t>(p));
+  }
 
   const auto report = probes::nat::probeNat(popts);
   std::optional<probes::nat::NatType> previous;

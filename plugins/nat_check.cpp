@@ -8,6 +8,7 @@
 namespace p2pmon::plugins {
 
 namespace nat = probes::nat;
+namespace stun = probes::stun;
 
 namespace {
 
@@ -25,9 +26,15 @@ std::string joinNames(const std::vector<nat::NatType>& types) {
 
 std::string perfdata(const nat::NatReport& r) {
   std::vector<core::PerfValue> items;
-  // 0.1 ms resolution: a probe on a LAN is done in under a millisecond.
-  items.push_back({"time", std::round(r.elapsedMs * 10.0) / 10000.0, "s", "", "", "0", ""});
+  // In ms at 0.1 ms: a probe on a LAN is done in under a millisecond, and
+  // seconds would need an exponent there, which graphers do not parse.
+  items.push_back({"time", std::round(r.elapsedMs * 10.0) / 10.0, "ms", "", "", "0", ""});
   if (r.lifetimeS) items.push_back({"lifetime", *r.lifetimeS, "s", "", "", "0", ""});
+  if (!r.tcp.empty()) {
+    double open = 0;
+    for (const auto& t : r.tcp) open += t.reach == stun::TcpReach::reachable ? 1 : 0;
+    items.push_back({"tcp_reachable", open, "", "", "", "0", std::to_string(r.tcp.size())});
+  }
   return core::formatPerfdata(items);
 }
 
@@ -93,13 +100,34 @@ Outcome decideNatCheck(const NatCheckOptions& o, const nat::NatReport& r,
   if (type == nat::NatType::blocked && !listed) {
     out.state = core::State::Critical;
     out.text = "UDP blocked: no STUN answer from " + r.server + " within " +
-               core::formatNumber(std::round(r.elapsedMs) / 1000.0) + " s";
+               core::formatNumber(std::round(r.elapsedMs / 100.0) / 10.0) + " s";
     return out;
   }
   out.state = core::State::Ok;
   if (!o.expect.empty() && !listed) {
     out.state = o.unexpectedState;
     out.text += ", expected " + joinNames(o.expect);
+  }
+  // TCP reachability of our own listening ports, when asked.
+  std::vector<std::string> closed;
+  for (const auto& t : r.tcp) {
+    if (t.reach != stun::TcpReach::reachable)
+      closed.push_back(std::to_string(t.port) + " " + std::string(stun::name(t.reach)));
+  }
+  if (!r.tcp.empty()) {
+    if (closed.empty()) {
+      std::string ports;
+      for (const auto& t : r.tcp) ports += (ports.empty() ? "" : ",") + std::to_string(t.port);
+      out.text += ", TCP " + ports + " reachable";
+    } else {
+      out.state = core::worse(out.state, o.tcpState);
+      std::string list;
+      for (const auto& c : closed) list += (list.empty() ? "" : ", ") + c;
+      out.text += ", TCP not reachable: " + list;
+    }
+  } else if (!r.tcpError.empty()) {
+    out.state = core::worse(out.state, o.tcpState);
+    out.text += ", TCP check " + r.tcpError;
   }
   if (o.warnOnChange && previous && *previous != type) {
     out.state = core::worse(out.state, core::State::Warning);

@@ -19,6 +19,8 @@ struct NatCheckOptions {
   std::vector<probes::nat::NatType> expect;  // empty: every type is fine
   core::State unexpectedState = core::State::Warning;
   bool warnOnChange = false;
+  // With --tcp-port: a port the server could not connect to.
+  core::State tcpState = core::State::Warning;
   int verbose = 0;
 };
 

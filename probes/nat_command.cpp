@@ -7,6 +7,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "core/address.hpp"
 #include "probes/nat_probe.hpp"
@@ -32,6 +33,7 @@ int runNat(int argc, char** argv) {
   int rtoMs = 100;
   int transmissions = 4;
   int lifetimeMax = 60;
+  std::vector<int> tcpPorts;
   po::options_description opts("Options");
   opts.add_options()("help,h", "this help")(
       "server", po::value(&server)->required(), "STUN server HOST[:PORT] (default port 3478); it needs an alternate address")(
@@ -41,6 +43,9 @@ int runNat(int argc, char** argv) {
       "no-hairpin", "skip the hairpinning test")(
       "lifetime", "also measure the binding lifetime (RFC 5780 §4.5; takes up to twice --lifetime-max)")(
       "lifetime-max", po::value(&lifetimeMax)->default_value(60), "longest wait tried, seconds (1..3600)")(
+      "tcp-port", po::value(&tcpPorts)->composing(),
+      "a TCP port this host listens on: the server tries to connect to it on our public IP "
+      "(repeatable, at most 4; p2pmon STUN servers only)")(
       "json", "one JSON document instead of a text line")("verbose,v", "progress lines on stderr");
   po::variables_map vm;
   try {
@@ -59,6 +64,10 @@ int runNat(int argc, char** argv) {
     return fail(core::makeError("bad_usage", "--transmissions must be 1..8"));
   if (lifetimeMax < 1 || lifetimeMax > 3600)
     return fail(core::makeError("bad_usage", "--lifetime-max must be 1..3600"));
+  if (tcpPorts.size() > stun::kMaxTcpCheckPorts)
+    return fail(core::makeError("bad_usage", "--tcp-port: at most 4 ports"));
+  for (int p : tcpPorts)
+    if (p < 1 || p > 65535) return fail(core::makeError("bad_usage", "--tcp-port must be 1..65535"));
   auto hp = core::parseHostPort(server, 3478);
   if (!hp) return fail(core::makeError("bad_usage", "--server: " + hp.error().message));
 
@@ -85,6 +94,7 @@ int runNat(int argc, char** argv) {
   o.hairpinning = vm.count("no-hairpin") == 0U;
   o.lifetime = vm.count("lifetime") != 0U;
   o.lifetimeMax = std::chrono::seconds(lifetimeMax);
+  for (int p : tcpPorts) o.tcpPorts.push_back(static_cast<std::uint16_t>(p));
   if (vm.count("verbose") != 0U) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
 
   const auto report = nat::probeNat(o);

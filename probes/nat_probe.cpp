@@ -6,6 +6,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <random>
 #include <thread>
@@ -65,10 +66,15 @@ class Session {
   // One request with retransmissions (RFC 5389 §7.2.1, doubling RTO).
   std::optional<Answer> transact(udp::socket& s, const stun::Address& to, stun::ChangeRequest change = {},
                                  std::optional<std::uint16_t> responsePort = std::nullopt) {
-    const auto id = newId();
-    const auto bytes = stun::encode(stun::bindingRequest(id, change, responsePort));
-    auto rto = o_.rto;
-    for (int i = 0; i < o_.transmissions; ++i, rto *= 2) {
+    return transact(s, to, stun::bindingRequest(newId(), change, responsePort), o_.rto,
+                    o_.transmissions);
+  }
+  std::optional<Answer> transact(udp::socket& s, const stun::Address& to, const stun::Message& m,
+                                 std::chrono::milliseconds firstRto, int transmissions) {
+    const auto& id = m.id;
+    const auto bytes = stun::encode(m);
+    auto rto = firstRto;
+    for (int i = 0; i < transmissions; ++i, rto *= 2) {
       boost::system::error_code ec;
       s.send_to(asio::buffer(bytes), toEndpoint(to), 0, ec);
       if (auto a = await(s, id, rto)) return a;
@@ -193,6 +199,25 @@ NatReport probeNat(const NatProbeOptions& o) {
       r.hairpinning = arrived;
       s.log(std::string("hairpinning: ") + (arrived ? "yes" : "no"));
     }
+  }
+
+  // TCP reachability: the server connects back to our public IP on the
+  // ports asked and answers once done, so the first wait covers its
+  // connect timeout (2 s); retransmissions meanwhile are dropped by it.
+  if (!o.tcpPorts.empty()) {
+    auto t = s.fresh();
+    auto req = stun::bindingRequest(s.newId());
+    stun::addTcpCheck(req, o.tcpPorts);
+    const auto answer =
+        s.transact(t, o.server, req, std::chrono::milliseconds(2500), std::min(o.transmissions, 2));
+    if (!answer) {
+      r.tcpError = "timeout";
+    } else if (auto results = stun::findTcpResults(answer->message)) {
+      r.tcp = std::move(*results);
+    } else {
+      r.tcpError = "not_supported";
+    }
+    s.log("tcp reachability: " + (r.tcpError.empty() ? std::to_string(r.tcp.size()) + " port(s) answered" : r.tcpError));
   }
 
   // Binding lifetime (§4.5): doubling waits, then halving the gap to 1 s.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "probes/nat_verdict.hpp"
 
@@ -21,6 +22,9 @@ struct NatProbeOptions {
   bool hairpinning = true;
   bool lifetime = false;                       // RFC 5780 §4.5 (slow: waits up to lifetimeMax)
   std::chrono::seconds lifetimeMax{60};
+  // TCP reachability (stun_tcp_check.hpp): ports this host listens on that
+  // the server is asked to connect back to, on this host's public IP.
+  std::vector<std::uint16_t> tcpPorts;         // at most stun::kMaxTcpCheckPorts
   std::function<void(const std::string&)> log; // progress lines (-v); may be empty
 };
 

@@ -93,6 +93,13 @@ template <class T>
 nlohmann::json opt(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
+// [{"port": 5060, "result": "reachable"}], null when not asked.
+nlohmann::json tcpJson(const NatReport& r) {
+  if (r.tcp.empty()) return nullptr;
+  auto a = nlohmann::json::array();
+  for (const auto& t : r.tcp) a.push_back({{"port", t.port}, {"result", stun::name(t.reach)}});
+  return a;
+}
 }  // namespace
 
 nlohmann::json reportJson(const NatReport& r) {
@@ -112,6 +119,8 @@ nlohmann::json reportJson(const NatReport& r) {
           {"hairpinning", opt(r.hairpinning)},
           {"lifetime_s", opt(r.lifetimeS)},
           {"lifetime_dead_s", opt(r.lifetimeDeadS)},
+          {"tcp", tcpJson(r)},
+          {"tcp_error", r.tcpError.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.tcpError)},
           {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)},
           {"detail", r.detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.detail)},
           {"elapsed_ms", std::round(r.elapsedMs * 1000.0) / 1000.0}};
@@ -124,6 +133,8 @@ std::string reportLine(const NatReport& r) {
   s += ", mapping " + j["mapping"].get<std::string>() + ", filtering " + j["filtering"].get<std::string>();
   if (r.hairpinning) s += *r.hairpinning ? ", hairpinning" : ", no hairpinning";
   if (r.lifetimeS) s += ", binding lifetime >= " + std::to_string(static_cast<int>(*r.lifetimeS)) + " s";
+  for (const auto& t : r.tcp) s += ", TCP " + std::to_string(t.port) + " " + std::string(stun::name(t.reach));
+  if (!r.tcpError.empty()) s += ", TCP check " + r.tcpError;
   if (!r.error.empty()) s += " (" + r.error + (r.detail.empty() ? "" : ": " + r.detail) + ")";
   return s;
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/stun_codec.hpp"
+#include "probes/stun_tcp_check.hpp"
 
 namespace p2pmon::probes::nat {
 
@@ -63,6 +64,8 @@ struct NatReport {
   std::optional<bool> hairpinning;      // not tested: nullopt
   std::optional<double> lifetimeS;      // largest wait the binding survived, when measured
   std::optional<double> lifetimeDeadS;  // smallest wait it did not survive
+  std::vector<stun::TcpResult> tcp;     // TCP reachability per port, when asked
+  std::string tcpError;  // asked but no results: not_supported (the server ignored it), timeout
   std::string error;   // stable code when the probe could not finish (timeout, ...)
   std::string detail;
   double elapsedMs = 0;

@@ -26,7 +26,7 @@ Outcome errorReply(const Message& req, int at, const Address& source, ErrorCode 
   addErrorCode(m, e);
   if (!unknown.empty()) addUnknownAttributes(m, unknown);
   if (!software.empty()) addSoftware(m, software);
-  return {Reply{at, source, encode(m), true}, {}};
+  return {Reply{at, source, encode(m), true}, {}, {}};
 }
 
 }  // namespace
@@ -34,10 +34,10 @@ Outcome errorReply(const Message& req, int at, const Address& source, ErrorCode 
 Outcome respond(const ServerAddresses& server, int at, const Address& source,
                 std::span<const std::uint8_t> datagram, std::string_view software) {
   auto decoded = decode(datagram);
-  if (!decoded) return {std::nullopt, decoded.error().code};
+  if (!decoded) return {std::nullopt, decoded.error().code, {}};
   const Message& req = *decoded;
-  if (classOf(req.type) != MessageClass::request) return {std::nullopt, "not_request"};
-  if (methodOf(req.type) != kBindingMethod) return {std::nullopt, "unsupported_method"};
+  if (classOf(req.type) != MessageClass::request) return {std::nullopt, "not_request", {}};
+  if (methodOf(req.type) != kBindingMethod) return {std::nullopt, "unsupported_method", {}};
 
   const auto unknown = unknownRequired(req);
   if (!unknown.empty())
@@ -56,7 +56,7 @@ Outcome respond(const ServerAddresses& server, int at, const Address& source,
   // RESPONSE-PORT (RFC 5780 §7.5) exists only in the RFC 5389 form.
   if (!req.classic())
     if (auto port = findResponsePort(req)) to.port = *port;
-  if (to.family != server.at(from).family) return {std::nullopt, "bad_family"};
+  if (to.family != server.at(from).family) return {std::nullopt, "bad_family", {}};
 
   Message m = answerTo(req, MessageClass::success);
   // Where the alternate answer would come from, seen from the address the
@@ -78,7 +78,11 @@ Outcome respond(const ServerAddresses& server, int at, const Address& source,
     if (other) addAddress(m, attr::kOtherAddress, *other);
   }
   if (!software.empty()) addSoftware(m, software);
-  return {Reply{from, to, encode(m), false}, {}};
+  Outcome out{Reply{from, to, encode(m), false}, {}, {}};
+  // Only in the RFC 5389 form, as RESPONSE-PORT.
+  if (!req.classic())
+    if (auto ports = findTcpCheck(req)) out.tcpCheck = std::move(*ports);
+  return out;
 }
 
 }  // namespace p2pmon::probes::stun

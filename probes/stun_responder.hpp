@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "probes/stun_codec.hpp"
+#include "probes/stun_tcp_check.hpp"
 
 namespace p2pmon::probes::stun {
 
@@ -37,6 +38,10 @@ struct Reply {
 struct Outcome {
   std::optional<Reply> reply;
   std::string dropped;  // empty when there is a reply
+  // The request asked for TCP connects back to its source IP on these
+  // ports (stun_tcp_check.hpp): the server sends `reply` only once it has
+  // added their outcome. Empty otherwise.
+  std::vector<std::uint16_t> tcpCheck;
 };
 
 // `at` is the index the datagram arrived on, `source` its sender.

@@ -47,7 +47,7 @@ struct StunServer::Socket {
 };
 
 StunServer::StunServer(asio::io_context& io, StunServerConfig config)
-    : io_(io), config_(std::move(config)) {
+    : io_(io), config_(std::move(config)), tcp_(io, config_.tcpLimits) {
   const auto& p = config_.primary;
   if (config_.alternate) {
     const auto& a = *config_.alternate;
@@ -102,6 +102,7 @@ void StunServer::start() {
 }
 
 void StunServer::stop() {
+  tcp_.stop();
   for (auto& s : sockets_) {
     boost::system::error_code ec;
     s->sock.close(ec);
@@ -132,18 +133,44 @@ void StunServer::handle(Socket& s, std::size_t n) {
     ++stats_.dropped[out.dropped];
     return;
   }
+  if (out.tcpCheck.empty()) return send(*out.reply);
+  const auto ip = s.from.address();
+  if (tcp_.busy(ip)) {
+    // A retransmission while its check runs: the check will answer it.
+    ++stats_.dropped["tcp_check_busy"];
+    return;
+  }
+  if (tcp_.full()) {
+    ++stats_.tcpLimited;
+    std::vector<stun::TcpResult> limited;
+    for (auto p : out.tcpCheck) limited.push_back({p, stun::TcpReach::limited});
+    stun::Reply r = *out.reply;
+    r.bytes = stun::withTcpResults(r.bytes, limited).value_or(r.bytes);
+    return send(r);
+  }
+  ++stats_.tcpChecks;
+  std::weak_ptr<bool> alive = alive_;
+  tcp_.check(ip, out.tcpCheck, [this, alive, reply = *out.reply](std::vector<stun::TcpResult> results) {
+    if (alive.expired() || !*alive.lock()) return;
+    stun::Reply r = reply;
+    r.bytes = stun::withTcpResults(r.bytes, results).value_or(r.bytes);
+    send(r);
+  });
+}
+
+void StunServer::send(const stun::Reply& reply) {
   Socket* from = nullptr;
   for (auto& c : sockets_)
-    if (c->index == out.reply->fromIndex) from = c.get();
+    if (c->index == reply.fromIndex) from = c.get();
   boost::system::error_code ec;
   // Non-blocking send: a UDP socket whose buffer is full drops the answer
   // (the client retransmits) rather than stall the io_context.
-  if (from) from->sock.send_to(asio::buffer(out.reply->bytes), toEndpoint(out.reply->to), 0, ec);
+  if (from) from->sock.send_to(asio::buffer(reply.bytes), toEndpoint(reply.to), 0, ec);
   if (!from || ec) {
     ++stats_.sendErrors;
     return;
   }
-  ++(out.reply->error ? stats_.errorAnswers : stats_.answered);
+  ++(reply.error ? stats_.errorAnswers : stats_.answered);
 }
 
 udp::endpoint StunServer::primary() const { return toEndpoint(addresses_.primary); }
@@ -164,7 +191,9 @@ std::string StunServer::statsJson() const {
                       {"answered", stats_.answered},
                       {"error_answers", stats_.errorAnswers},
                       {"send_errors", stats_.sendErrors},
-                      {"dropped", stats_.dropped}};
+                      {"dropped", stats_.dropped},
+                      {"tcp_checks", stats_.tcpChecks},
+                      {"tcp_limited", stats_.tcpLimited}};
   return j.dump();
 }
 

@@ -3,7 +3,8 @@
 // the thin adapter around stun_responder.hpp. With an alternate address
 // (another IP and another port) it binds all four combinations, so that
 // CHANGE-REQUEST is answered from the right socket and OTHER-ADDRESS is
-// true. Bad datagrams are dropped and counted by reason; serving goes on.
+// true. A request that asks for TCP connects back (stun_tcp_check.hpp) is
+// answered once they are done. Bad datagrams are dropped and counted by reason; serving goes on.
 #pragma once
 
 #include <utility>  // before Boost.Asio: Boost 1.74 + C++20 needs it (toolchain.md)
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "probes/stun_responder.hpp"
+#include "probes/tcp_reach.hpp"
 
 namespace p2pmon::probes {
 
@@ -29,6 +31,7 @@ struct StunServerConfig {
   // Must differ from the primary in both IP and port (either port may be 0).
   std::optional<boost::asio::ip::udp::endpoint> alternate;
   std::string software = "p2pmon";
+  TcpReachLimits tcpLimits;  // the TCP reachability extension (tcp_reach.hpp)
 };
 
 struct StunServerStats {
@@ -36,7 +39,9 @@ struct StunServerStats {
   std::uint64_t answered = 0;      // success responses sent
   std::uint64_t errorAnswers = 0;  // 420 responses sent
   std::uint64_t sendErrors = 0;    // responses the kernel refused
-  std::map<std::string, std::uint64_t> dropped;  // by reason (stun_responder.hpp)
+  std::map<std::string, std::uint64_t> dropped;  // by reason (stun_responder.hpp), tcp_check_busy
+  std::uint64_t tcpChecks = 0;   // TCP reachability checks run (stun_tcp_check.hpp)
+  std::uint64_t tcpLimited = 0;  // answered "limited": too many checks in flight
 };
 
 class StunServer {
@@ -63,12 +68,14 @@ class StunServer {
   struct Socket;
   void receive(Socket& s);
   void handle(Socket& s, std::size_t n);
+  void send(const stun::Reply& reply);
 
   boost::asio::io_context& io_;
   StunServerConfig config_;
   stun::ServerAddresses addresses_;
   std::vector<std::unique_ptr<Socket>> sockets_;
   StunServerStats stats_;
+  TcpReachChecker tcp_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

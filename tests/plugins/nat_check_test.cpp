@@ -60,7 +60,7 @@ TEST_CASE("check_p2p_nat: an expected type is OK, with the behaviour and perfdat
   CHECK(out.text ==
         "port_restricted_cone (mapping endpoint_independent, filtering address_port_dependent), "
         "mapped 203.0.113.1:40000, no hairpinning");
-  CHECK(out.perfdata == "time=1.2344s;;;0");
+  CHECK(out.perfdata == "time=1234.4ms;;;0");
   CHECK(decideNatCheck(expecting(nullptr), portRestricted(), {}).state == core::State::Ok);
 }
 
@@ -118,7 +118,7 @@ TEST_CASE("check_p2p_nat: the lifetime is in the text and the perfdata when meas
   r.lifetimeDeadS = 5;
   const auto out = decideNatCheck(expecting(nullptr), r, {});
   CHECK(out.text.find("binding lifetime >= 3 s and < 5 s") != std::string::npos);
-  CHECK(out.perfdata == "time=1.2344s;;;0 lifetime=3s;;;0");
+  CHECK(out.perfdata == "time=1234.4ms;;;0 lifetime=3s;;;0");
 }
 
 TEST_CASE("check_p2p_nat: -v lists what every test saw") {
@@ -129,4 +129,25 @@ TEST_CASE("check_p2p_nat: -v lists what every test saw") {
   CHECK(out.longOutput[0] == "server 203.0.113.10:3478, other address 203.0.113.11:3479");
   CHECK(out.longOutput[2] == "mapping X1 (primary): 203.0.113.1:40000");
   CHECK(out.longOutput[4] == "mapping X3 (alternate address): not tested or no answer");
+}
+
+TEST_CASE("check_p2p_nat: TCP reachability of our own ports takes --tcp-state") {
+  auto r = portRestricted();
+  r.tcp = {{5060, stun::TcpReach::reachable}, {6084, stun::TcpReach::reachable}};
+  auto o = expecting(nullptr);
+  auto out = decideNatCheck(o, r, {});
+  CHECK(out.state == core::State::Ok);
+  CHECK(out.text.find(", TCP 5060,6084 reachable") != std::string::npos);
+  CHECK(out.perfdata == "time=1234.4ms;;;0 tcp_reachable=2;;;0;2");
+  r.tcp[1].reach = stun::TcpReach::timeout;
+  out = decideNatCheck(o, r, {});
+  CHECK(out.state == core::State::Warning);
+  CHECK(out.text.find(", TCP not reachable: 6084 timeout") != std::string::npos);
+  o.tcpState = core::State::Critical;
+  CHECK(decideNatCheck(o, r, {}).state == core::State::Critical);
+  r.tcp.clear();
+  r.tcpError = "not_supported";
+  out = decideNatCheck(o, r, {});
+  CHECK(out.state == core::State::Critical);
+  CHECK(out.text.find(", TCP check not_supported") != std::string::npos);
 }

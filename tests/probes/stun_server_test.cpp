@@ -142,3 +142,76 @@ TEST_CASE("stun server: inconsistent configurations are refused at start-up") {
   c.alternate = udp::endpoint(asio::ip::make_address("127.0.0.2"), 0);
   CHECK_THROWS(StunServer(io, c));
 }
+
+namespace {
+// A listening TCP socket whose accept queue is full: Linux drops further
+// SYNs, so a connect to it times out (backlog 0 holds one connection).
+struct FullListener {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor{io};
+  asio::ip::tcp::socket filler{io};
+  FullListener() {
+    acceptor.open(asio::ip::tcp::v4());
+    acceptor.bind({asio::ip::make_address("127.0.0.1"), 0});
+    acceptor.listen(0);
+    filler.connect(acceptor.local_endpoint());
+  }
+  std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+};
+
+std::uint16_t closedTcpPort() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();  // closed again when `a` goes
+}
+
+std::vector<std::uint8_t> tcpCheckRequest(stun::TransactionId id, std::vector<std::uint16_t> ports) {
+  auto m = stun::bindingRequest(id);
+  stun::addTcpCheck(m, ports);
+  m.fingerprint = true;
+  return stun::encode(m);
+}
+}  // namespace
+
+TEST_CASE("stun server: TCP reachability: reachable, refused and timed-out ports") {
+  StunServerConfig cfg = twoAddresses();
+  cfg.tcpLimits.connectTimeout = std::chrono::milliseconds(300);
+  Running r(cfg);
+  asio::io_context io;
+  asio::ip::tcp::acceptor open(io, {asio::ip::make_address("127.0.0.1"), 0});
+  FullListener full;
+  const std::uint16_t closed = closedTcpPort();
+  Client c;
+  const auto req = tcpCheckRequest({7}, {open.local_endpoint().port(), closed, full.port()});
+  // The retransmission arrives while the check runs: dropped, one answer.
+  c.sock.send_to(asio::buffer(req), r.server->primary());
+  auto got = c.ask(req, r.server->primary());
+  REQUIRE(got);
+  CHECK(got->first.fingerprint);
+  CHECK(stun::findMapped(got->first) == toStunAddress(c.sock.local_endpoint()));
+  const auto results = stun::findTcpResults(got->first);
+  REQUIRE(results);
+  CHECK(*results == std::vector<stun::TcpResult>{{open.local_endpoint().port(), stun::TcpReach::reachable},
+                                                  {closed, stun::TcpReach::refused},
+                                                  {full.port(), stun::TcpReach::timeout}});
+  r.finish();
+  CHECK(r.server->stats().tcpChecks == 1);
+  CHECK(r.server->stats().dropped.at("tcp_check_busy") == 1);
+  CHECK(r.server->stats().answered == 1);
+}
+
+TEST_CASE("stun server: TCP reachability over the limit is answered 'limited' at once") {
+  StunServerConfig cfg = twoAddresses();
+  cfg.tcpLimits.maxInFlight = 0;
+  Running r(cfg);
+  Client c;
+  auto got = c.ask(tcpCheckRequest({8}, {closedTcpPort()}), r.server->primary());
+  REQUIRE(got);
+  const auto results = stun::findTcpResults(got->first);
+  REQUIRE(results);
+  REQUIRE(results->size() == 1);
+  CHECK((*results)[0].reach == stun::TcpReach::limited);
+  r.finish();
+  CHECK(r.server->stats().tcpLimited == 1);
+  CHECK(r.server->stats().tcpChecks == 0);
+}
