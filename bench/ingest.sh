@@ -13,6 +13,7 @@
 #   P2PMON_BENCH_CONNECTIONS=4   P2PMON_BENCH_PER_CONNECTION=1000
 #   P2PMON_BENCH_SENDNSCA_PROCS=10  P2PMON_BENCH_HTTP_BATCH=1000
 #   P2PMON_BENCH_HTTP_CONNECTIONS=4  P2PMON_BENCH_KEEP=1 (keep the temp dir)
+#   P2PMON_BENCH_ONLY=http (only the HTTP JSON runs: no NSCA, no GET hosts)
 set -euo pipefail
 
 BUILD=${1:?usage: bench/ingest.sh BUILD_DIR}
@@ -27,6 +28,8 @@ PER_CONN=${P2PMON_BENCH_PER_CONNECTION:-1000}
 PROCS=${P2PMON_BENCH_SENDNSCA_PROCS:-10}
 BATCH=${P2PMON_BENCH_HTTP_BATCH:-1000}
 HTTP_CONNS=${P2PMON_BENCH_HTTP_CONNECTIONS:-4}
+ONLY=${P2PMON_BENCH_ONLY:-}
+case "$ONLY" in ''|http) ;; *) echo "ingest.sh: P2PMON_BENCH_ONLY must be empty or http" >&2; exit 2;; esac
 HOSTS=1000           # distinct hosts in the NSCA and HTTP loads (x SERVICES)
 SERVICES=5
 GET_HOSTS=10000      # hosts in the store for the GET /api/v1/hosts timing
@@ -250,6 +253,7 @@ log "p2pmon ingest benchmark: $N results, $ROUNDS round(s), $(nproc) CPUs, load 
 log "  nsca: $("$NSCA_BIN" --help 2>&1 | sed -n 's/^Version: //p'), collector: $("$COLLECTOR" --version)"
 for r in $(seq "$ROUNDS"); do
   log "round $r/$ROUNDS"
+  if [ "$ONLY" = http ]; then run_http "$r"; continue; fi
   # Alternate which server goes first, so neither always gets the warmer cache.
   if (( r % 2 == 1 )); then
     run_loadgen_stock "$r"; run_loadgen_collector "$r"
@@ -261,7 +265,7 @@ for r in $(seq "$ROUNDS"); do
   run_sendnsca_null "$r"
   run_http "$r"
 done
-run_hosts_get
+[ "$ONLY" = http ] || run_hosts_get
 LOAD_END=$(loadavg)
 log "load average at the end: $LOAD_END (other work on the machine skews every figure)"
 

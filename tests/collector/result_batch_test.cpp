@@ -26,10 +26,7 @@ std::optional<ResultBatch> reference(const std::string& body) {
   return out;
 }
 
-void checkSame(const std::string& body) {
-  CAPTURE(body);
-  auto want = reference(body);
-  auto got = decodeResultBatch(body, kNow);
+void checkSameAs(const std::optional<ResultBatch>& want, const std::optional<ResultBatch>& got) {
   REQUIRE(want.has_value() == got.has_value());
   if (!want) return;
   CHECK(want->isArray == got->isArray);
@@ -46,6 +43,14 @@ void checkSame(const std::string& body) {
       CHECK(w.error().message == g.error().message);
     }
   }
+}
+
+// Both the whole decoder and, where it takes the body, the fast path alone.
+void checkSame(const std::string& body) {
+  CAPTURE(body);
+  auto want = reference(body);
+  checkSameAs(want, decodeResultBatch(body, kNow));
+  if (auto fast = scanCommonResultBatch(body, kNow)) checkSameAs(want, fast);
 }
 }  // namespace
 
@@ -97,5 +102,57 @@ TEST_CASE("result batch: a body that is not JSON is refused whole") {
                            R"(["\ud800"])", "[1e999]", "\xff", R"({"host":"a",})"}) {
     checkSame(body);
     CHECK_FALSE(decodeResultBatch(body, kNow).has_value());
+  }
+}
+
+TEST_CASE("result batch: the fast path takes the common shape and agrees with a parsed document") {
+  const std::string body =
+      R"([{"host":"bench-node-1","output":"OK - took 12 ms","perfdata":"rtt=12ms;100;200;0 )"
+      R"(loss=0%;5;10;0;100","service":"p2p-check-0","source":"bench","state":0,)"
+      R"("time":1699999999.123456},)"
+      "\n {\"host\" : \"b\", \"state\" : 2 , \"output\":\"l1\\nl2 \\\"q\\\" \\\\ \\/ \\t\\b\\f\\r\","
+      R"("time":-0, "extra":null, "more":[]}])";
+  // The second item's nested "more" sends the whole body to the SAX decoder.
+  CHECK_FALSE(scanCommonResultBatch(body, kNow).has_value());
+  checkSame(body);
+  const std::string common = body.substr(0, body.find(R"(, "more")")) + "}]";
+  CHECK(scanCommonResultBatch(common, kNow).has_value());
+  checkSame(common);
+  for (const char* number : {"0", "-0", "17", "1700000000", "1.5", "-2.25e3", "1E+2", "1e-2",
+                             "0.1", "123456789012345678", "1234567890123456789", "1e999",
+                             "1e-400", "01", "1.", ".5", "-", "1e", "2.5E-", "true", "false"}) {
+    for (const char* field : {"time", "state", "host", "other"}) {
+      checkSame(std::string(R"([{"host":"a","output":"o","state":1,")") + field + "\":" +
+                number + "}]");
+    }
+  }
+  for (const char* text : {R"("")", R"("\u0041")", R"("\x")", "\"tab\tin\"", "\"\xc3\xa9\"",
+                           R"("\")", R"("a\\")", R"("\/\/")"}) {
+    checkSame(std::string(R"([{"host":)") + text + R"(,"output":"o","state":0}])");
+    checkSame(std::string(R"([{"host":"h","output":)") + text + R"(,"state":0}])");
+  }
+}
+
+TEST_CASE("result batch: mangled bodies decode as a parsed document does") {
+  const std::string base =
+      R"([{"host":"h1","service":"s","state":1,"output":"o \"x\"","perfdata":"a=1;2;3",)"
+      R"("time":1700000000.5,"source":"t"},{"host":"h2","state":0,"output":"p","time":7}])";
+  std::uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1103515245U + 12345U;
+    return (seed >> 16) & 0x7fffU;
+  };
+  const std::string alphabet = "{}[]\":,\\ 0123456789.-eE+tfnulrsa\x01\xc3";
+  for (int i = 0; i < 3000; ++i) {
+    std::string body = base;
+    for (unsigned k = 0, n = 1 + next() % 3; k < n; ++k) {
+      const std::size_t at = next() % body.size();
+      switch (next() % 3) {
+        case 0: body[at] = alphabet[next() % alphabet.size()]; break;
+        case 1: body.erase(at, 1); break;
+        default: body.insert(at, 1, alphabet[next() % alphabet.size()]); break;
+      }
+    }
+    checkSame(body);
   }
 }
