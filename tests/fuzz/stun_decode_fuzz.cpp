@@ -26,6 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!first.ok()) return 0;
   (void)unknownRequired(*first);
   (void)findMapped(*first);
+  (void)findTcpCheck(*first);
+  (void)findTcpResults(*first);
   auto second = decode(encode(*first));
   if (!second.ok()) fail("re-encoded message does not decode");
   if (!(*second == *first)) fail("decode(encode(m)) != m");
