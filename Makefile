@@ -39,6 +39,7 @@ bench: test-deps
 	$(BUILD)/bench/p2pmon-overlay-bench
 	python3 bench/sip_bench.py $(BUILD)
 	python3 bench/media_bench.py $(BUILD)
+	python3 bench/nat_bench.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -10,6 +10,14 @@ jitter, deterministic for P2PMON_BENCH_RTP_SEED), then times
 it, and compares per stream: packets and lost must be identical, the
 maximum jitter within 1 %. Only processes started here are run, each to its
 end; the temporary directory is removed unless P2PMON_BENCH_KEEP=1.
+
+Then the RTP reflector at full load: `p2pmon-probe rtp-reflector` on
+127.0.0.1 and P2PMON_BENCH_REFLECTOR_STREAMS (100) `p2pmon-probe rtp
+--target` G.711 streams of 20 ms at once (5,000 packets/s into the
+reflector) for P2PMON_BENCH_REFLECTOR_SECONDS (10); the reflector's CPU
+time from /proc/PID/stat (utime + stime over the wall time, % of one core)
+and the loss and jitter the probes saw in both directions.
+P2PMON_BENCH_MEDIA_PARTS picks the parts: "capture,reflector" (default).
 """
 
 import json
@@ -30,6 +38,9 @@ PACKETS = int(os.environ.get("P2PMON_BENCH_RTP_PACKETS", "2000000"))
 STREAMS = int(os.environ.get("P2PMON_BENCH_RTP_STREAMS", "100"))
 SEED = int(os.environ.get("P2PMON_BENCH_RTP_SEED", "1"))
 ROUNDS = int(os.environ.get("P2PMON_BENCH_ROUNDS", "3"))
+REFLECTOR_STREAMS = int(os.environ.get("P2PMON_BENCH_REFLECTOR_STREAMS", "100"))
+REFLECTOR_SECONDS = float(os.environ.get("P2PMON_BENCH_REFLECTOR_SECONDS", "10"))
+PARTS = os.environ.get("P2PMON_BENCH_MEDIA_PARTS", "capture,reflector").split(",")
 
 TSHARK_LINE = re.compile(
     r"^\s*[\d.]+\s+[\d.]+\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(0x[0-9a-fA-F]+)\s+(\S+)\s+(\d+)\s+(-?\d+)\s+"
@@ -109,7 +120,81 @@ def run_timed(cmd):
     return p, wall, cpu, after.ru_maxrss
 
 
+def cpu_ticks(pid):
+    """utime + stime of a process, in clock ticks (/proc/PID/stat fields 14, 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def reflector_bench():
+    """The reflector under STREAMS concurrent probe streams; returns the figures."""
+    refl = subprocess.Popen([PROBE, "rtp-reflector", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    probes = []
+    try:
+        m = re.match(r"RTP reflector on 127\.0\.0\.1:(\d+)", refl.stdout.readline())
+        if not m:
+            log("reflector did not start")
+            return None
+        port = m.group(1)
+        hz = os.sysconf("SC_CLK_TCK")
+        ticks0, wall0 = cpu_ticks(refl.pid), time.monotonic()
+        for _ in range(REFLECTOR_STREAMS):
+            probes.append(subprocess.Popen([PROBE, "rtp", "--target", f"127.0.0.1:{port}", "--duration",
+                                            str(REFLECTOR_SECONDS), "--wait", "1", "--json"],
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+        docs = []
+        for p in probes:
+            out, _ = p.communicate(timeout=REFLECTOR_SECONDS + 60)
+            docs.append(json.loads(out) if out.strip() else None)
+        wall = time.monotonic() - wall0
+        cpu = (cpu_ticks(refl.pid) - ticks0) / hz
+    finally:
+        for p in probes:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if refl.poll() is None:
+            refl.send_signal(2)  # SIGINT: it prints its counters and exits
+        out, _ = refl.communicate(timeout=30)
+    stats = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+    ok = [d for d in docs if d and d.get("error") is None]
+    sent = sum(d["sent"] for d in ok)
+    fwd_exp = sum(d["forward"]["expected"] for d in ok)
+    fwd_lost = sum(d["forward"]["lost"] for d in ok)
+    ret_exp = sum(d["return"]["expected"] for d in ok)
+    ret_lost = sum(d["return"]["lost"] for d in ok)
+    rtts = sorted(d["rtt"]["median_ms"] for d in ok)
+    result = {
+        "streams": REFLECTOR_STREAMS, "measured_streams": len(ok), "seconds": REFLECTOR_SECONDS,
+        "packets_sent": sent, "packets_per_s": round(sent / REFLECTOR_SECONDS),
+        "reflector_cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
+        "reflector_cpu_percent": round(100.0 * cpu / wall, 2),
+        "forward_lost": fwd_lost, "forward_loss_percent": round(100.0 * fwd_lost / fwd_exp, 4) if fwd_exp else None,
+        "return_lost": ret_lost, "return_loss_percent": round(100.0 * ret_lost / ret_exp, 4) if ret_exp else None,
+        "jitter_max_ms": max((max(d["forward"]["jitter_max_ms"], d["return"]["jitter_max_ms"]) for d in ok),
+                             default=None),
+        "rtt_median_of_medians_ms": rtts[len(rtts) // 2] if rtts else None,
+        "reflector": stats,
+        "goal_cpu_under_10_percent": "met" if 100.0 * cpu / wall < 10 else "MISSED",
+    }
+    print(f"reflector: {REFLECTOR_STREAMS} streams, {sent} packets in {REFLECTOR_SECONDS:.0f} s "
+          f"({sent / REFLECTOR_SECONDS:,.0f}/s): {result['reflector_cpu_percent']} % of one core "
+          f"({cpu:.2f} s CPU over {wall:.2f} s); loss forward {result['forward_loss_percent']} %, "
+          f"return {result['return_loss_percent']} %; worst jitter {result['jitter_max_ms']} ms")
+    return result
+
+
 def main():
+    if "capture" not in PARTS:
+        if not os.path.exists(PROBE):
+            log(f"needs {PROBE}")
+            return 2
+        result = {"reflector": reflector_bench(), "machine": {"cpus": os.cpu_count(),
+                                                                 "loadavg": os.getloadavg()}}
+        print("BENCH_JSON " + json.dumps(result), flush=True)
+        return 0 if result["reflector"] else 2
     if not os.path.exists(PROBE) or shutil.which("tshark") is None:
         log(f"needs {PROBE} and tshark (make test-deps)")
         return 2
@@ -167,6 +252,8 @@ def main():
         print(f"{'tshark -z rtp,streams':<28}{ts_wall:>10.3f}{packets / ts_wall:>14,.0f}")
         print(f"ratio {ts_wall / best:.1f}x; counts identical: {same_counts}; "
               f"max jitter differs by at most {worst_jitter * 100:.3f} %")
+        if "reflector" in PARTS:
+            result["reflector"] = reflector_bench()
         print("BENCH_JSON " + json.dumps(result), flush=True)
         return 0
     finally:

@@ -1,6 +1,7 @@
 // p2pmon-peer: one Chord overlay peer, or a swarm of them in one process
 // (--swarm N), on UDP, each optionally a SIP registrar/proxy. Prints
-// `peer <node-id> <addr>:<port>[ sip=<addr>:<port>]` per peer once bound and
+// `peer <node-id> <addr>:<port>[ sip=..][ stun=..][ stun-alt=..][ rtp=..]` per
+// peer once bound (each an <addr>:<port>) and
 // `ready <N> peers` once all are; SIGTERM/SIGINT leave gracefully.
 #include <atomic>
 #include <csignal>
@@ -13,6 +14,7 @@
 
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "overlay-agent/media_services.hpp"
 #include "overlay-agent/overlay_port.hpp"
 #include "overlay-agent/peer_options.hpp"
 #include "overlay-agent/peer_swarm.hpp"
@@ -128,15 +130,28 @@ int main(int argc, char** argv) try {
   overlay::UdpHost host(io);
   SipSide sip;
   if (opts.sip) sip.start(opts, io, host, plan, resolver);
+  overlay::MediaServices media;
+  std::map<core::NodeId, std::string> mediaLine;  // " stun=.. rtp=.." per peer
+  for (std::size_t i = 0; i < plan.configs.size(); ++i) {
+    const auto bound = media.add(opts, i);
+    plan.configs[i].stunPort = bound.stunPort;
+    plan.configs[i].rtpPort = bound.rtpPort;
+    std::string& line = mediaLine[plan.configs[i].id];
+    if (!bound.stun.empty()) line += " stun=" + bound.stun;
+    if (!bound.stunAlt.empty()) line += " stun-alt=" + bound.stunAlt;
+    if (!bound.rtp.empty()) line += " rtp=" + bound.rtp;
+  }
+  media.run();
   overlay::PeerSwarm swarm(io, host, plan);
   std::atomic<bool> failed{false};
   swarm.start(
-      [&sip](overlay::ChordPeer& p) {
+      [&sip, &mediaLine](overlay::ChordPeer& p) {
         std::string line = "peer " + p.config().id.hex() + " " + p.config().endpoint.str();
         if (sip.loop) {
           line += " sip=" + sip.address(p);
           sip.attach(p);
         }
+        if (auto it = mediaLine.find(p.config().id); it != mediaLine.end()) line += it->second;
         std::cout << line << std::endl;
       },
       [n = plan.configs.size(), &opts] {
@@ -159,6 +174,7 @@ int main(int argc, char** argv) try {
   core::logInfo(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": every peer leaves the overlay");
   sip.stop();
+  media.stop();
   asio::post(io, [&] {
     swarm.stop();
     host.leaveAll();
@@ -172,6 +188,7 @@ int main(int argc, char** argv) try {
                 std::to_string(health.sent) + ", received " + std::to_string(health.received) +
                 ", request timeouts " + std::to_string(health.timeouts) +
                 "; dropped datagrams: " + overlay::formatDropped(health.dropped));
+  if (!media.empty()) core::logInfo("media services: " + media.summary());
   return failed ? 2 : 0;
 } catch (const std::exception& e) {
   std::cerr << "p2pmon-peer: " << e.what() << "\n";

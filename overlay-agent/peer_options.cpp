@@ -1,5 +1,6 @@
 #include "overlay-agent/peer_options.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,7 +34,7 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
   std::vector<std::string> bootstrap;
   unsigned basePort = 0;
   unsigned sipBasePort = 0;
-  std::string sipListen;
+  std::string sipListen, stunListen, stunAltListen, rtpReflector;
   po::options_description opts("p2pmon-peer options");
   // clang-format off
   opts.add_options()
@@ -63,7 +64,16 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
       ("sip-min-expires", po::value(&o.sipMinExpires)->default_value(o.sipMinExpires),
        "shortest registration granted, seconds; shorter ones get 423 Interval Too Brief")
       ("sip-max-expires", po::value(&o.sipMaxExpires)->default_value(o.sipMaxExpires),
-       "longest registration granted, seconds; longer ones are shortened to this");
+       "longest registration granted, seconds; longer ones are shortened to this")
+      ("stun-listen", po::value(&stunListen),
+       "run a STUN server (RFC 5389, RFC 3489 clients) on UDP ADDR:PORT; with --swarm peer i "
+       "on PORT+i (0: each a free port)")
+      ("stun-alt-listen", po::value(&stunAltListen),
+       "the STUN server's alternate ADDR:PORT (another IP, another port): it then answers "
+       "CHANGE-REQUEST and advertises OTHER-ADDRESS (RFC 5780); needs --stun-listen")
+      ("rtp-reflector", po::value(&rtpReflector),
+       "run an RTP reflector on UDP [ADDR:]PORT (ADDR defaults to the --listen host); with "
+       "--swarm peer i on PORT+i (0: each a free port)");
   // clang-format on
   po::variables_map vm;
   try {
@@ -91,6 +101,20 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
             std::to_string(kMinStabilizeMs) + ".." + std::to_string(kMaxStabilizeMs));
   check(core::parseLogLevel(level, o.logLevel), "--log-level: unknown level " + level);
   const bool swarm = vm.count("swarm") != 0U;
+  if (!stunListen.empty()) o.stunListen = endpoint(stunListen, "stun-listen");
+  if (!stunAltListen.empty()) {
+    check(o.stunListen.has_value(), "--stun-alt-listen needs --stun-listen");
+    o.stunAltListen = endpoint(stunAltListen, "stun-alt-listen");
+    check(o.stunAltListen->host != o.stunListen->host,
+          "--stun-alt-listen must be on another IP address than --stun-listen (RFC 5780)");
+    check(o.stunAltListen->port == 0 || o.stunAltListen->port != o.stunListen->port,
+          "--stun-alt-listen must use another port than --stun-listen (RFC 5780)");
+  }
+  if (!rtpReflector.empty()) {
+    const bool portOnly = rtpReflector.find_first_not_of("0123456789") == std::string::npos;
+    o.rtpReflector = endpoint(portOnly ? o.listen.host + ":" + rtpReflector : rtpReflector,
+                              "rtp-reflector");
+  }
   o.sip = vm.count("sip-listen") != 0U || vm.count("sip-base-port") != 0U;
   if (o.sip) {
     if (vm.count("sip-listen") != 0U) {
@@ -119,6 +143,19 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
   }
   check(o.swarm >= 1 && o.swarm <= kMaxSwarm,
         "--swarm: " + std::to_string(o.swarm) + " is outside 1.." + std::to_string(kMaxSwarm));
+  for (const auto* service : {&o.stunListen, &o.stunAltListen, &o.rtpReflector}) {
+    if (!service->has_value() || (*service)->port == 0) continue;
+    check((*service)->port + o.swarm - 1 <= 65535,
+          "port " + std::to_string((*service)->port) + " of " + (*service)->str() +
+              " leaves no room for " + std::to_string(o.swarm) + " peers");
+  }
+  if (o.stunAltListen && o.stunAltListen->port != 0 && o.stunListen->port != 0) {
+    // The server binds both ports on both addresses: peer i's ports must
+    // not be peer j's.
+    const int gap = std::abs(int{o.stunAltListen->port} - int{o.stunListen->port});
+    check(static_cast<std::size_t>(gap) >= o.swarm,
+          "--stun-listen and --stun-alt-listen ports must be at least --swarm apart");
+  }
   if (vm.count("base-port") == 0U) basePort = o.listen.port;
   check(basePort <= 65535, "--base-port: " + std::to_string(basePort) + " is not a port");
   check(o.listen.port == 0 || o.listen.port == basePort || vm["listen"].defaulted(),
@@ -145,6 +182,12 @@ core::HostPort sipBindAddress(const PeerOptions& o, std::size_t index) {
   if (o.swarm == 0) return o.sipListen;
   const auto port = o.sipBasePort == 0 ? 0 : o.sipBasePort + index;
   return {o.sipListen.host, static_cast<std::uint16_t>(port)};
+}
+
+core::HostPort serviceBindAddress(const PeerOptions& o, const core::HostPort& base,
+                                  std::size_t index) {
+  if (o.swarm == 0 || base.port == 0) return base;
+  return {base.host, static_cast<std::uint16_t>(base.port + index)};
 }
 
 PeerConfig peerConfig(const PeerOptions& o, const NodeId& id) {

@@ -31,6 +31,12 @@ struct PeerOptions {
   std::string domain;             // the SIP domain the overlay serves
   std::uint32_t sipMinExpires = 1;
   std::uint32_t sipMaxExpires = 86400;
+  // Media services (docs/operations.md): a STUN server, with an alternate
+  // address for RFC 5780, and an RTP reflector. In swarm mode peer i takes
+  // port P+i of each (0: each a free port).
+  std::optional<core::HostPort> stunListen;
+  std::optional<core::HostPort> stunAltListen;  // only with stunListen
+  std::optional<core::HostPort> rtpReflector;
 };
 
 // Bounds on the options, with the reason they exist.
@@ -51,6 +57,10 @@ core::HostPort bindAddress(const PeerOptions& o, std::size_t index);
 // Where peer `index` takes SIP (UDP and TCP), the same way from --sip-listen
 // and --sip-base-port. Only when o.sip.
 core::HostPort sipBindAddress(const PeerOptions& o, std::size_t index);
+// Where peer `index` runs a media service whose option gave `base`: base
+// itself, or in swarm mode port base.port + index (0 stays 0).
+core::HostPort serviceBindAddress(const PeerOptions& o, const core::HostPort& base,
+                                  std::size_t index);
 
 // The engine configuration of one peer: the periodic work scales with
 // --stabilize-interval (fix-fingers 1/2, check-predecessor 2x, replicate 5x).

@@ -6,6 +6,7 @@
 #include "probes/overlay_probes.hpp"
 #include "probes/probe_error.hpp"
 #include "probes/rtp_command.hpp"
+#include "probes/rtp_reflector_command.hpp"
 #include "probes/sip_command.hpp"
 #include "probes/stun_command.hpp"
 #include "probes/nat_command.hpp"
@@ -20,7 +21,8 @@ constexpr Subcommand kCommands[] = {
     {"get", "fetch a user or proxy location record through a peer; hops and latency", runGet},
     {"path", "track the route to a Node-ID or record hop by hop (PathTrack)", runPath},
     {"sip", "SIP OPTIONS to one target or a sweep of many: code, RTT, retransmissions", runSip},
-    {"rtp", "RTP streams of a capture (--pcap): loss, jitter, bursts, E-model MOS", runRtp},
+    {"rtp", "RTP streams of a capture (--pcap), live to a reflector (--target) or on a port (--listen)", runRtp},
+    {"rtp-reflector", "an RTP reflector (both directions' loss, jitter, RTT) until SIGTERM", runRtpReflector},
     {"stun-server", "a STUN server (RFC 5389/5780, RFC 3489 clients) until SIGTERM", runStunServer},
     {"nat", "NAT behaviour towards a STUN server (RFC 5780) and the classic RFC 3489 type", runNat},
 };

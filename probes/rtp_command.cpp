@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include "probes/probe_error.hpp"
+#include "probes/rtp_live_command.hpp"
 #include "probes/rtp_pcap.hpp"
 #include "probes/rtp_report.hpp"
 
@@ -28,9 +29,21 @@ std::string codecNames() {
   return out;
 }
 
+// Which form the arguments ask for: --target and --listen have their own
+// options (rtp_live_command.hpp).
+bool hasOption(int argc, char** argv, const std::string& name) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == name || a.rfind(name + "=", 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int runRtp(int argc, char** argv) {
+  if (hasOption(argc, argv, "--target")) return runRtpTargetCommand(argc, argv);
+  if (hasOption(argc, argv, "--listen")) return runRtpListenCommand(argc, argv);
   std::string pcap, codec;
   double delayMs = 0;
   int gmin = kDefaultGmin;
@@ -54,8 +67,11 @@ int runRtp(int argc, char** argv) {
     return usageError(e.what());
   }
   if (vm.count("help") != 0U) {
-    std::cout << "Usage: " << kCommand << " --pcap FILE [--json] [--codec NAME] [--delay-ms MS]\n\n"
-              << opts << "\nOutput: a table, or JSON with --json (docs/probes.md).\n";
+    std::cout << "Usage: " << kCommand << " --pcap FILE [--json] [--codec NAME] [--delay-ms MS]\n"
+              << "       " << kCommand << " --target HOST:PORT [--duration S] [--codec pcmu|pcma|opus] [--json]\n"
+              << "       " << kCommand << " --listen IP:PORT --duration S [--json]\n\n"
+              << opts << "\nOutput: a table, or JSON with --json (docs/probes.md); with\n"
+              << "--target or --listen, -h lists the options of those forms.\n";
     return kExitOk;
   }
   if (pcap.empty()) return usageError("--pcap FILE is needed");

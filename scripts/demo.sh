@@ -24,7 +24,9 @@ trap 'exit 143' TERM
 
 echo "demo: starting $peers overlay peers (p2pmon-peer --swarm $peers) on 127.0.0.1, free UDP ports"
 "$build/overlay-agent/p2pmon-peer" --swarm "$peers" --base-port 0 --listen 127.0.0.1:0 \
-  --sip-listen 127.0.0.1:0 --domain localhost >demo-data/peers.txt 2>demo-data/peers.log &
+  --sip-listen 127.0.0.1:0 --domain localhost \
+  --stun-listen 127.0.0.1:0 --stun-alt-listen 127.0.0.2:0 --rtp-reflector 0 \
+  >demo-data/peers.txt 2>demo-data/peers.log &
 peer_pid=$!
 waited=0
 until grep -q '^ready ' demo-data/peers.txt; do
@@ -41,7 +43,13 @@ until grep -q '^ready ' demo-data/peers.txt; do
   sleep 0.1
 done
 first=$(awk '/^peer /{print $3; exit}' demo-data/peers.txt)
-first_sip=$(awk '/^peer /{sub("sip=", "", $4); print $4; exit}' demo-data/peers.txt)
+field() {  # field NAME: the first peer's NAME=ADDR:PORT, without the name
+  awk -v k="$1=" '/^peer /{for (i = 4; i <= NF; i++) if (index($i, k) == 1) {print substr($i, length(k) + 1); exit}}' \
+    demo-data/peers.txt
+}
+first_sip=$(field sip)
+first_stun=$(field stun)
+first_rtp=$(field rtp)
 echo "demo: overlay 'p2pmon' of $peers peers; the first peer listens on UDP $first"
 echo "demo:   every peer: demo-data/peers.txt, their log: demo-data/peers.log"
 echo "demo:   query it:   $build/probes/p2pmon-probe diag --peer $first"
@@ -50,6 +58,10 @@ echo "demo:   register:   sipsak -U -s sip:alice@localhost -p $first_sip -C sip:
 echo "demo:   ask it:     sipsak -vv -s sip:localhost -p $first_sip"
 echo "demo:   probe it:   $build/probes/p2pmon-probe sip --target sip:$first_sip --count 3 --interval 200"
 echo "demo:   check it:   $build/plugins/check_p2p_sip -H ${first_sip%:*} -p ${first_sip##*:} -w 50 -c 200"
+echo "demo: every peer runs a STUN server (alternate address on 127.0.0.2) and an RTP reflector; the first's:"
+echo "demo:   NAT check:  $build/plugins/check_p2p_nat -H ${first_stun%:*} -p ${first_stun##*:} --expect open"
+echo "demo:   RTP probe:  $build/probes/p2pmon-probe rtp --target $first_rtp --duration 5 --codec pcmu"
+echo "demo:   RTP check:  $build/plugins/check_p2p_rtp -H ${first_rtp%:*} -p ${first_rtp##*:} --duration 5 --mos-w 3.6 --mos-c 3.1"
 echo "demo:   a record:   $build/probes/p2pmon-probe put --peer $first --kind user --name sip:alice@example.org --contact sip:alice@192.0.2.1 --transport udp:192.0.2.1:5060"
 
 echo "demo: starting p2pmon-collector (Ctrl-C stops it and the peers)"

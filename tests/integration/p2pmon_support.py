@@ -157,12 +157,13 @@ PROBE = os.path.join(BUILD_DIR, "probes", "p2pmon-probe")
 
 class Peer:
     """One overlay peer as p2pmon-peer announced it:
-    `peer <node-id> <addr>:<port>[ sip=<addr>:<port>]`."""
+    `peer <node-id> <addr>:<port>[ sip=..][ stun=..][ stun-alt=..][ rtp=..]`."""
 
-    def __init__(self, node_id, address, sip=None):
+    def __init__(self, node_id, address, sip=None, services=None):
         self.node_id = node_id
         self.address = address
         self.sip = sip  # "127.0.0.1:PORT" when the peer runs SIP
+        self.services = services or {}  # {"sip": .., "stun": .., "stun-alt": .., "rtp": ..}
 
     def __repr__(self):
         return f"Peer({self.node_id[:8]} {self.address})"
@@ -201,10 +202,10 @@ class Swarm:
                                      stdin=subprocess.DEVNULL)
         expected = self.size or 1
         for line in self._lines(timeout):
-            m = re.fullmatch(r"peer ([0-9a-f]{32}) (127\.0\.0\.1:\d+)(?: sip=(127\.0\.0\.1:\d+))?",
-                             line)
+            m = re.fullmatch(r"peer ([0-9a-f]{32}) (\S+:\d+)((?: [a-z-]+=\S+:\d+)*)", line)
             if m:
-                self.peers.append(Peer(m.group(1), m.group(2), m.group(3)))
+                services = dict(kv.split("=", 1) for kv in m.group(3).split())
+                self.peers.append(Peer(m.group(1), m.group(2), services.get("sip"), services))
                 continue
             m = re.fullmatch(r"ready (\d+) peers", line)
             if m:

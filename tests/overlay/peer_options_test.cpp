@@ -132,6 +132,38 @@ TEST_CASE("peer options: SIP options are checked") {
             .find("leaves no room") != std::string::npos);
 }
 
+TEST_CASE("peer options: the STUN server and the RTP reflector, one port per swarm peer") {
+  PeerOptions o = parse({});
+  CHECK_FALSE(o.stunListen);
+  CHECK_FALSE(o.rtpReflector);
+  o = parse({"--listen", "10.0.0.5:6084", "--stun-listen", "10.0.0.5:3478", "--stun-alt-listen",
+             "10.0.0.6:3479", "--rtp-reflector", "5004"});
+  CHECK(o.stunListen->str() == "10.0.0.5:3478");
+  CHECK(o.stunAltListen->str() == "10.0.0.6:3479");
+  CHECK(o.rtpReflector->str() == "10.0.0.5:5004");  // the --listen host
+  CHECK(serviceBindAddress(o, *o.rtpReflector, 0).str() == "10.0.0.5:5004");
+  CHECK(parse({"--rtp-reflector", "[::1]:5004"}).rtpReflector->str() == "[::1]:5004");
+  o = parse({"--swarm", "3", "--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:4000",
+             "--stun-alt-listen", "127.0.0.2:4010", "--rtp-reflector", "0"});
+  CHECK(serviceBindAddress(o, *o.stunListen, 2).str() == "127.0.0.1:4002");
+  CHECK(serviceBindAddress(o, *o.stunAltListen, 2).str() == "127.0.0.2:4012");
+  CHECK(serviceBindAddress(o, *o.rtpReflector, 2).str() == "127.0.0.1:0");
+}
+
+TEST_CASE("peer options: media service options are checked") {
+  CHECK(refusal({"--stun-alt-listen", "127.0.0.2:3479"}) == "--stun-alt-listen needs --stun-listen");
+  CHECK(refusal({"--stun-listen", "127.0.0.1:3478", "--stun-alt-listen", "127.0.0.1:3479"})
+            .find("another IP address") != std::string::npos);
+  CHECK(refusal({"--stun-listen", "127.0.0.1:3478", "--stun-alt-listen", "127.0.0.2:3478"})
+            .find("another port") != std::string::npos);
+  CHECK(refusal({"--rtp-reflector", "nonsense"}).find("--rtp-reflector") == 0);
+  CHECK(refusal({"--swarm", "10", "--listen", "127.0.0.1:0", "--stun-listen", "127.0.0.1:3478",
+                 "--stun-alt-listen", "127.0.0.2:3479"})
+            .find("at least --swarm apart") != std::string::npos);
+  CHECK(refusal({"--swarm", "10", "--listen", "127.0.0.1:0", "--rtp-reflector", "65530"})
+            .find("leaves no room") != std::string::npos);
+}
+
 TEST_CASE("peer options: the Node-ID file is DIR/node-id, or DIR/node-id.<index> in a swarm") {
   CHECK(nodeIdPath(parse({"--state-dir", "/var/lib/p"}), 0) == "/var/lib/p/node-id");
   const PeerOptions s = parse({"--state-dir", "/var/lib/p", "--swarm", "4", "--base-port", "0"});
