@@ -22,6 +22,7 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+: >demo-data/peers.txt  # before the peers start: the wait below reads it at once
 echo "demo: starting $peers overlay peers (p2pmon-peer --swarm $peers) on 127.0.0.1, free UDP ports"
 "$build/overlay-agent/p2pmon-peer" --swarm "$peers" --base-port 0 --listen 127.0.0.1:0 \
   --sip-listen 127.0.0.1:0 --domain localhost \
