@@ -1,0 +1,182 @@
+#include "probes/chord_crawl.hpp"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "overlay-agent/wire_codec.hpp"
+
+namespace p2pmon::probes {
+
+namespace {
+
+using overlay::Endpoint;
+
+// A plain IPv4 datagram socket: the crawl needs nothing Asio adds, and
+// poll(2) with a deadline is the whole event loop. (IPv6 peers are named
+// in answers but not crawled yet: they are reported unreachable.)
+class Socket {
+ public:
+  Socket() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) {
+    if (fd_ < 0) throw std::runtime_error(std::string("cannot open a UDP socket: ") + std::strerror(errno));
+    int size = 4 << 20;  // answers of many peers at once
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
+  ~Socket() { ::close(fd_); }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int fd() const { return fd_; }
+
+  bool send(const Endpoint& to, const std::vector<std::uint8_t>& bytes) const {
+    if (to.family != 4) return false;
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(to.port);
+    std::memcpy(&sa.sin_addr, to.addr.data(), 4);
+    return ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) >= 0;
+  }
+
+ private:
+  int fd_;
+};
+
+overlay::NodeId randomId() {
+  std::random_device rd;
+  auto word = [&rd] { return (std::uint64_t{rd()} << 32) | rd(); };
+  return overlay::NodeId{word(), word()};
+}
+
+}  // namespace
+
+ChordCrawlResult crawlChord(const ChordCrawlOptions& o) {
+  using crawl::Clock;
+  const auto started = Clock::now();
+  Socket sock;
+  const std::uint32_t overlayHash = overlay::overlayHash(o.overlay);
+  const auto self = randomId();
+
+  std::unordered_map<std::string, Endpoint> endpoints;
+  // The Node-ID other peers name an address with: how an unreachable
+  // peer is known to the ring analysis (pointers to it are dangling).
+  std::unordered_map<std::string, overlay::NodeId> namedId;
+  std::vector<std::string> bootstrap;
+  for (const auto& b : o.bootstrap) {
+    endpoints[b.str()] = b;
+    bootstrap.push_back(b.str());
+  }
+  crawl::CrawlEngine engine(o.limits, bootstrap, started);
+  std::unordered_map<std::uint64_t, std::uint64_t> tokenOf;  // transaction id -> engine token
+  std::uint64_t nextTransaction = std::random_device{}();
+  std::vector<ChordPeerVisit> data;  // by visit index
+  ChordCrawlResult result;
+  auto lastProgress = started;
+  std::array<std::uint8_t, 65536> buf{};
+
+  overlay::Message req;
+  req.header.overlay = overlayHash;
+  req.header.sender = self;
+  req.header.ttl = 1;
+  req.header.code = overlay::MessageCode::DiagReq;
+  req.body = overlay::DiagReq{};
+
+  while (!engine.done()) {
+    auto now = Clock::now();
+    for (const auto& r : engine.take(now)) {
+      req.header.transaction = nextTransaction++;
+      tokenOf[req.header.transaction] = r.token;
+      const auto it = endpoints.find(r.address);
+      if (it == endpoints.end() || !sock.send(it->second, overlay::encode(req))) {
+        tokenOf.erase(req.header.transaction);
+        engine.failed(r.token, it == endpoints.end() || it->second.family != 4 ? "unsupported_address"
+                                                                              : "unreachable",
+                      false, now);
+      }
+    }
+    int waitMs = 100;
+    if (auto d = engine.nextDeadline()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*d - now).count() + 1;
+      waitMs = static_cast<int>(std::clamp<long long>(left, 0, 100));
+    }
+    pollfd p{sock.fd(), POLLIN, 0};
+    if (::poll(&p, 1, waitMs) == 1) {
+      // Drain what has arrived, then go back to sending.
+      for (int i = 0; i < 256; ++i) {
+        const auto n = ::recv(sock.fd(), buf.data(), buf.size(), 0);
+        if (n < 0) break;
+        now = Clock::now();
+        auto m = overlay::decode(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)),
+                                 overlayHash);
+        const auto t = m ? tokenOf.find(m->header.transaction) : tokenOf.end();
+        const auto* ans = m ? std::get_if<overlay::DiagAns>(&m->body) : nullptr;
+        if (t == tokenOf.end() || ans == nullptr) {
+          ++result.badAnswers;
+          continue;
+        }
+        const std::uint64_t token = t->second;
+        tokenOf.erase(t);
+        const auto visit = engine.visitOf(token);
+        if (!visit) continue;  // timed out already
+        if (data.size() <= *visit) data.resize(*visit + 1);
+        ChordPeerVisit& v = data[*visit];
+        v.peer.id = m->header.sender;
+        v.peer.reachable = true;
+        v.peer.uptimeS = ans->uptime;
+        v.softwareVersion = ans->softwareVersion;
+        v.routingTableSize = ans->routingTableSize;
+        v.recordsStored = ans->recordsStored;
+        v.bytesStored = ans->bytesStored;
+        v.sipPort = ans->sipPort;
+        v.stunPort = ans->stunPort;
+        v.rtpPort = ans->rtpPort;
+        std::vector<std::string> next;
+        auto take = [&](const std::vector<overlay::PeerRef>& refs, std::vector<overlay::NodeId>& ids) {
+          for (const auto& ref : refs) {
+            ids.push_back(ref.id);
+            const auto a = ref.endpoint.str();
+            endpoints.emplace(a, ref.endpoint);
+            namedId.emplace(a, ref.id);
+            next.push_back(a);
+          }
+        };
+        take(ans->successors, v.peer.successors);
+        take(ans->predecessors, v.peer.predecessors);
+        take(ans->fingers, v.peer.fingers);
+        engine.answered(token, next, now);
+      }
+    }
+    now = Clock::now();
+    engine.tick(now);
+    if (o.progress && now - lastProgress >= std::chrono::milliseconds(100)) {
+      lastProgress = now;
+      const auto s = engine.summary();
+      o.progress(s.answered + s.failed, s.discovered);
+    }
+  }
+
+  const auto& visits = engine.visits();
+  data.resize(visits.size());
+  for (std::size_t i = 0; i < visits.size(); ++i) {
+    ChordPeerVisit& v = data[i];
+    v.peer.address = visits[i].address;
+    v.attempts = visits[i].attempts;
+    v.rttMs = visits[i].rttMs;
+    if (visits[i].state != crawl::VisitState::answered) {
+      v.peer.reachable = false;
+      if (auto it = namedId.find(v.peer.address); it != namedId.end()) v.peer.id = it->second;
+      v.error = visits[i].error.empty() ? "not_visited" : visits[i].error;
+    }
+  }
+  result.peers = std::move(data);
+  result.summary = engine.summary();
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
+}
+
+}  // namespace p2pmon::probes

@@ -1,0 +1,112 @@
+// p2pmon-crawl: walks a p2pmon Chord overlay through its peers' diagnostics
+// (successors, predecessors, fingers), for cron or by hand, and reports the
+// ring's consistency (docs/crawl.md). Exit 0 healthy, 1 findings, 2 no
+// crawl (nothing answered, bad usage).
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "core/version.hpp"
+#include "overlay-agent/overlay_client.hpp"
+#include "probes/chord_crawl.hpp"
+#include "probes/crawl_report.hpp"
+
+namespace po = boost::program_options;
+using namespace p2pmon;
+
+int main(int argc, char** argv) try {
+  std::vector<std::string> bootstrap;
+  std::string overlay = "p2pmon", jsonOut;
+  probes::ChordCrawlOptions o;
+  std::size_t concurrency = o.limits.concurrency, maxPeers = o.limits.maxPeers;
+  int attempts = o.limits.attempts;
+  long timeoutMs = 1000, maxDurationS = 600;
+  po::options_description opts("p2pmon-crawl options");
+  opts.add_options()
+      ("help,h", "show this help and exit")
+      ("version,V", "show the version and exit")
+      ("bootstrap,b", po::value(&bootstrap)->composing(), "ADDR:PORT of a peer to start from (repeatable, required)")
+      ("overlay", po::value(&overlay)->default_value(overlay), "overlay name")
+      ("concurrency", po::value(&concurrency)->default_value(concurrency), "requests in flight")
+      ("timeout", po::value(&timeoutMs)->default_value(timeoutMs), "ms to wait for one answer")
+      ("attempts", po::value(&attempts)->default_value(attempts), "requests per peer at most")
+      ("max-peers", po::value(&maxPeers)->default_value(maxPeers), "peers visited at most")
+      ("max-duration", po::value(&maxDurationS)->default_value(maxDurationS), "seconds a crawl may take")
+      ("json", po::value(&jsonOut), "write the crawl as one JSON document to FILE ('-': stdout)")
+      ("quiet,q", "no summary");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "p2pmon-crawl: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+  if (vm.count("help") != 0U) {
+    std::cout << "Usage: p2pmon-crawl --bootstrap ADDR:PORT [options]\n\n" << opts
+              << "\nExit: 0 every peer answered and the ring is consistent, 1 findings, 2 no crawl.\n";
+    return 0;
+  }
+  if (vm.count("version") != 0U) {
+    std::cout << "p2pmon-crawl " << kVersion << "\n";
+    return 0;
+  }
+  auto usage = [](const std::string& why) {
+    std::cerr << "p2pmon-crawl: " << why << " (see --help)\n";
+    return 2;
+  };
+  if (bootstrap.empty()) return usage("--bootstrap is required");
+  if (concurrency < 1 || concurrency > 10000) return usage("--concurrency must be 1..10000");
+  if (timeoutMs < 10 || timeoutMs > 60000) return usage("--timeout must be 10..60000 ms");
+  if (attempts < 1 || attempts > 10) return usage("--attempts must be 1..10");
+  if (maxPeers < 1 || maxPeers > 1'000'000) return usage("--max-peers must be 1..1000000");
+  if (maxDurationS < 1 || maxDurationS > 86400) return usage("--max-duration must be 1..86400 s");
+  for (const auto& b : bootstrap) {
+    auto ep = overlay::resolveEndpoint(b);
+    if (!ep) return usage("--bootstrap " + b + ": " + ep.error().message);
+    o.bootstrap.push_back(*ep);
+  }
+  o.overlay = overlay;
+  o.limits.concurrency = concurrency;
+  o.limits.attempts = attempts;
+  o.limits.timeout = std::chrono::milliseconds(timeoutMs);
+  o.limits.maxPeers = maxPeers;
+  o.limits.maxDuration = std::chrono::seconds(maxDurationS);
+  // A progress line on a terminal only: cron mails stay clean.
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  if (tty) {
+    o.progress = [](std::size_t finished, std::size_t discovered) {
+      std::cerr << "\rp2pmon-crawl: " << finished << "/" << discovered << " peers" << std::flush;
+    };
+  }
+  probes::CrawlContext ctx;
+  ctx.overlay = overlay;
+  ctx.bootstrap = bootstrap;
+  ctx.startedAt = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto crawl = probes::crawlChord(o);
+  if (tty) std::cerr << "\r\033[K";
+  std::vector<probes::ring::CrawledPeer> peers;
+  for (const auto& v : crawl.peers) peers.push_back(v.peer);
+  const auto ring = probes::ring::analyse(peers, {}, std::nullopt);
+  if (!jsonOut.empty()) {
+    const auto doc = probes::crawlJson(ctx, crawl, ring).dump(2) + "\n";
+    if (jsonOut == "-") {
+      std::cout << doc;
+    } else {
+      std::ofstream f(jsonOut, std::ios::trunc);
+      if (!(f << doc) || !f.flush()) {
+        std::cerr << "p2pmon-crawl: cannot write " << jsonOut << "\n";
+        return 2;
+      }
+    }
+  }
+  if (vm.count("quiet") == 0U) (jsonOut == "-" ? std::cerr : std::cout) << probes::crawlSummary(ctx, crawl, ring);
+  return probes::crawlExitCode(crawl, ring);
+} catch (const std::exception& e) {
+  std::cerr << "p2pmon-crawl: " << e.what() << "\n";
+  return 2;
+}
