@@ -1,4 +1,6 @@
 // The overlay API on top of iterative lookups: lookup, put, get, diagnose.
+#include <algorithm>
+
 #include "overlay-agent/chord_peer.hpp"
 #include "overlay-agent/wire_codec.hpp"
 
@@ -53,53 +55,70 @@ void ChordPeer::lookupFrom(LookupOp op, const PeerRef& ask, std::int64_t nowMs) 
     return op.done(failed("ttl_exceeded", op.hops, op.path, nowMs - op.started));
   }
   // Loop protection: a peer asked twice means the answers go round in circles.
-  if (ask.id != NodeId{} && !op.visited.insert(ask.id).second) {
-    return op.done(failed("loop", op.hops, op.path, nowMs - op.started));
+  if (ask.id != NodeId{}) {
+    if (std::find(op.visited.begin(), op.visited.end(), ask.id) != op.visited.end()) {
+      return op.done(failed("loop", op.hops, op.path, nowMs - op.started));
+    }
+    op.visited.push_back(ask.id);
   }
   ++op.hops;
   op.path.push_back(ask);
-  const FindReq req{op.target};  // before op moves into the continuation
-  sendRequest(
-      ask, req,
-      [this, op = std::move(op), ask](const Message* m) mutable {
-        // Continuations run inside receive()/tick(); the time of the event is
-        // not passed down, so latency uses the last step's clock.
-        const std::int64_t now = lastEventMs_;
-        if (m == nullptr) {
-          if (ask.id != NodeId{} && !config_.client) markFailed(ask.id, now);
-          if (!config_.client && ++op.restarts <= 2 && joined_) {
-            op.visited.clear();  // a fresh walk around the failed peer, same hop budget
-            return lookupLocal(std::move(op), now);
-          }
-          if (config_.client && bootstrap_.size() > 1 && ++op.restarts <= 2) {
-            // A client cannot route around the dead hop itself: start again
-            // at another entry peer, whose route may avoid it.
-            op.visited.clear();
-            const Endpoint next = bootstrap_[nextBootstrap_++ % bootstrap_.size()];
-            return lookupFrom(std::move(op), PeerRef{NodeId{}, next}, now);
-          }
-          return op.done(failed("timeout", op.hops, op.path, now - op.started));
-        }
-        if (const auto* err = std::get_if<ErrorAns>(&m->body)) {
-          return op.done(failed("refused: " + err->text, op.hops, op.path, now - op.started));
-        }
-        const auto* ans = std::get_if<FindAns>(&m->body);
-        if (ans == nullptr) return op.done(failed("bad_response", op.hops, op.path, now - op.started));
-        if (op.path.back().id == NodeId{}) op.path.back().id = m->header.sender;
-        if (ans->done) {
-          LookupResult r;
-          r.ok = true;
-          r.responsible = ans->peer;
-          r.successors = ans->successors;
-          r.hops = op.hops;
-          r.path = std::move(op.path);
-          r.latencyMs = now - op.started;
-          return op.done(r);
-        }
-        op.visited.insert(m->header.sender);
-        lookupFrom(std::move(op), ans->peer, now);
-      },
-      nowMs);
+  op.asking = ask;
+  const FindReq req{op.target};  // before op moves into its slot
+  std::uint32_t slot = 0;
+  if (freeLookupSlots_.empty()) {
+    slot = static_cast<std::uint32_t>(lookupSlots_.size());
+    lookupSlots_.push_back(std::move(op));
+  } else {
+    slot = freeLookupSlots_.back();
+    freeLookupSlots_.pop_back();
+    lookupSlots_[slot] = std::move(op);
+  }
+  sendRequest(ask, req, [this, slot](const Message* m) { lookupStep(slot, m); }, nowMs);
+}
+
+void ChordPeer::lookupStep(std::uint32_t slot, const Message* m) {
+  LookupOp op = std::move(lookupSlots_[slot]);
+  freeLookupSlots_.push_back(slot);
+  const PeerRef ask = op.asking;
+  // Continuations run inside receive()/tick(); the time of the event is
+  // not passed down, so latency uses the last step's clock.
+  const std::int64_t now = lastEventMs_;
+  if (m == nullptr) {
+    if (ask.id != NodeId{} && !config_.client) markFailed(ask.id, now);
+    if (!config_.client && ++op.restarts <= 2 && joined_) {
+      op.visited.clear();  // a fresh walk around the failed peer, same hop budget
+      return lookupLocal(std::move(op), now);
+    }
+    if (config_.client && bootstrap_.size() > 1 && ++op.restarts <= 2) {
+      // A client cannot route around the dead hop itself: start again
+      // at another entry peer, whose route may avoid it.
+      op.visited.clear();
+      const Endpoint next = bootstrap_[nextBootstrap_++ % bootstrap_.size()];
+      return lookupFrom(std::move(op), PeerRef{NodeId{}, next}, now);
+    }
+    return op.done(failed("timeout", op.hops, op.path, now - op.started));
+  }
+  if (const auto* err = std::get_if<ErrorAns>(&m->body)) {
+    return op.done(failed("refused: " + err->text, op.hops, op.path, now - op.started));
+  }
+  const auto* ans = std::get_if<FindAns>(&m->body);
+  if (ans == nullptr) return op.done(failed("bad_response", op.hops, op.path, now - op.started));
+  if (op.path.back().id == NodeId{}) op.path.back().id = m->header.sender;
+  if (ans->done) {
+    LookupResult r;
+    r.ok = true;
+    r.responsible = ans->peer;
+    r.successors = ans->successors;
+    r.hops = op.hops;
+    r.path = std::move(op.path);
+    r.latencyMs = now - op.started;
+    return op.done(r);
+  }
+  if (std::find(op.visited.begin(), op.visited.end(), m->header.sender) == op.visited.end()) {
+    op.visited.push_back(m->header.sender);
+  }
+  lookupFrom(std::move(op), ans->peer, now);
 }
 
 void ChordPeer::put(const Record& record, std::function<void(const OpResult&)> done,

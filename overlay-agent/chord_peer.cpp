@@ -1,6 +1,7 @@
 #include "overlay-agent/chord_peer.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 #include "overlay-agent/wire_codec.hpp"
@@ -70,13 +71,14 @@ void ChordPeer::sendRequest(const PeerRef& to, Body body, Continuation done, std
   m.header.ttl = static_cast<std::uint8_t>(std::min(config_.maxHops, 255));
   m.header.code = codeOf(body);
   m.body = std::move(body);
-  auto bytes = encode(m);
   ++stats_.sent[counterIndex(m.header.code)];
-  outbox_.push_back({to.endpoint, bytes});
+  outbox_.push_back({to.endpoint, encode(m)});
   const std::int64_t deadline = nowMs + config_.requestTimeoutMs;
-  pending_[m.header.transaction] =
-      Pending{to.endpoint, to.id, std::move(bytes), config_.attempts - 1, deadline, std::move(done)};
-  deadlines_.insert({deadline, m.header.transaction});
+  const std::uint64_t tx = m.header.transaction;
+  pending_[tx] =
+      Pending{to.endpoint, to.id, std::move(m), config_.attempts - 1, deadline, std::move(done)};
+  deadlines_.emplace_back(deadline, tx);
+  std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
 }
 
 void ChordPeer::reply(const Endpoint& to, std::uint64_t transaction, Body body) {
@@ -90,18 +92,20 @@ void ChordPeer::reply(const Endpoint& to, std::uint64_t transaction, Body body) 
 }
 
 void ChordPeer::expireRequests(std::int64_t nowMs) {
-  while (!deadlines_.empty() && deadlines_.begin()->first <= nowMs) {
-    auto [deadline, tx] = *deadlines_.begin();
-    deadlines_.erase(deadlines_.begin());
+  while (!deadlines_.empty() && deadlines_.front().first <= nowMs) {
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+    auto [deadline, tx] = deadlines_.back();
+    deadlines_.pop_back();
     auto it = pending_.find(tx);
     if (it == pending_.end() || it->second.deadline != deadline) continue;  // answered or rearmed
     Pending& p = it->second;
     if (p.attemptsLeft > 0) {
       --p.attemptsLeft;
       p.deadline = nowMs + config_.requestTimeoutMs;
-      deadlines_.insert({p.deadline, tx});
+      deadlines_.emplace_back(p.deadline, tx);
+      std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
       ++stats_.retransmissions;
-      outbox_.push_back({p.to, p.bytes});
+      outbox_.push_back({p.to, encode(p.request)});
       continue;
     }
     ++stats_.timeouts;
@@ -111,9 +115,23 @@ void ChordPeer::expireRequests(std::int64_t nowMs) {
   }
 }
 
+// Answers mostly come in the order the requests left, so the earliest
+// entry is usually the one just answered: dropping it here keeps
+// nextDeadline() true, where a stale entry would wake the host for nothing
+// about once a millisecond under load.
+void ChordPeer::dropStaleDeadlines() {
+  while (!deadlines_.empty()) {
+    const auto [deadline, tx] = deadlines_.front();
+    auto it = pending_.find(tx);
+    if (it != pending_.end() && it->second.deadline == deadline) return;
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+    deadlines_.pop_back();
+  }
+}
+
 std::int64_t ChordPeer::nextDeadline() const {
   std::int64_t next = std::numeric_limits<std::int64_t>::max();
-  if (!deadlines_.empty()) next = deadlines_.begin()->first;
+  if (!deadlines_.empty()) next = deadlines_.front().first;
   if (left_) return next;
   next = std::min(next, nextStabilize_);
   if (!config_.client && joined_) {
@@ -174,6 +192,7 @@ void ChordPeer::receive(const Endpoint& from, std::span<const std::uint8_t> byte
     }
     Continuation done = std::move(it->second.done);
     pending_.erase(it);
+    dropStaleDeadlines();
     if (done) done(&m);
     return;
   }

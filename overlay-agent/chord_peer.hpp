@@ -125,7 +125,9 @@ class ChordPeer {
   struct Pending {
     Endpoint to;
     NodeId peer;  // zero when unknown (a bootstrap address)
-    std::vector<std::uint8_t> bytes;
+    // Kept to encode again on a retransmission, which is rare: cheaper than
+    // a copy of the datagram for every request.
+    Message request;
     int attemptsLeft = 0;
     std::int64_t deadline = 0;
     Continuation done;
@@ -133,7 +135,8 @@ class ChordPeer {
   struct LookupOp {
     NodeId target;
     std::function<void(const LookupResult&)> done;
-    std::set<NodeId> visited;
+    std::vector<NodeId> visited;  // at most maxHops: a scan beats a tree's allocations
+    PeerRef asking;               // the peer of the step in flight
     std::vector<PeerRef> path;
     int hops = 0;
     int restarts = 0;
@@ -152,10 +155,12 @@ class ChordPeer {
   std::uint32_t storeLocally(const StoreReq& req, std::int64_t nowMs);  // merge + replicate
   void onLeaveReq(const PeerRef& from, const LeaveReq& req, std::uint64_t tx, std::int64_t nowMs);
   void expireRequests(std::int64_t nowMs);
+  void dropStaleDeadlines();  // answered requests' entries at the front of deadlines_
 
   // chord_ops.cpp: iterative lookup and the operations built on it.
   void lookupFrom(LookupOp op, const PeerRef& ask, std::int64_t nowMs);
   void lookupLocal(LookupOp op, std::int64_t nowMs);
+  void lookupStep(std::uint32_t slot, const Message* m);
   void fetchFrom(std::vector<PeerRef> holders, FetchReq req, LookupResult route,
                  std::function<void(const OpResult&)> done, std::int64_t started,
                  std::int64_t nowMs);
@@ -191,7 +196,14 @@ class ChordPeer {
   std::int64_t nextReplicate_ = 0;
   std::mt19937_64 rng_;
   std::unordered_map<std::uint64_t, Pending> pending_;
-  std::set<std::pair<std::int64_t, std::uint64_t>> deadlines_;
+  // A min-heap (std::push_heap, greater) of (deadline, transaction); entries
+  // of answered requests stay until due and are skipped then.
+  std::vector<std::pair<std::int64_t, std::uint64_t>> deadlines_;
+  // Lookups waiting for an answer, by slot: the continuation of a step then
+  // captures a slot number, small enough for std::function to keep without
+  // an allocation per hop. Freed slots are reused.
+  std::vector<LookupOp> lookupSlots_;
+  std::vector<std::uint32_t> freeLookupSlots_;
   std::unordered_map<NodeId, std::int64_t, core::NodeIdHash> failedUntil_;
   std::vector<Outgoing> outbox_;
 };

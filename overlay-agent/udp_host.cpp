@@ -1,12 +1,15 @@
 #include "overlay-agent/udp_host.hpp"
 
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 
 namespace p2pmon::overlay {
 
@@ -19,6 +22,12 @@ namespace {
 constexpr std::size_t kBatchSize = 32;
 // Batches taken from one socket before the others get their turn.
 constexpr int kRoundsPerWakeup = 4;
+// Ready sockets taken from the epoll set per wakeup; more wait for the next.
+constexpr int kReadyPerWakeup = 128;
+
+[[noreturn]] void throwErrno(const char* what) {
+  throw boost::system::system_error(errno, boost::system::system_category(), what);
+}
 
 Endpoint fromSockaddr(const sockaddr_storage& sa) {
   Endpoint out;
@@ -38,12 +47,17 @@ Endpoint fromSockaddr(const sockaddr_storage& sa) {
 }
 }  // namespace
 
+// The socket is a plain descriptor, not an Asio socket: registered with the
+// io_context it would wake the reactor once per datagram even with no
+// operation waiting on it.
 struct UdpHost::Slot {
-  Slot(asio::io_context& io, udp::socket s) : socket(std::move(s)), timer(io) {}
-  udp::socket socket;
-  asio::steady_timer timer;
+  explicit Slot(int socketFd) : fd(socketFd) {}
+  ~Slot() { ::close(fd); }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  int fd;
   std::unique_ptr<ChordPeer> peer;
-  std::int64_t armedFor = 0;
+  std::int64_t armedFor = 0;  // its entry in the host's deadlines; 0: none
   bool closed = false;
 };
 
@@ -58,6 +72,23 @@ struct UdpHost::Batch {
   std::array<sockaddr_storage, kBatchSize> to{};
   std::array<iovec, kBatchSize> outIov{};
   std::array<mmsghdr, kBatchSize> outMsgs{};
+  std::array<epoll_event, kReadyPerWakeup> ready{};
+  std::vector<std::pair<std::int64_t, Slot*>> due;  // onTimer's round
+
+  // The receive headers point at the buffers once and for all; a peer's
+  // socket usually yields one datagram per wakeup, and filling in all 32
+  // headers each time showed in profiles.
+  Batch() {
+    for (std::size_t i = 0; i < kBatchSize; ++i) {
+      inIov[i] = {in[i].data(), in[i].size()};
+      inMsgs[i].msg_hdr.msg_name = &from[i];
+      inMsgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      inMsgs[i].msg_hdr.msg_iov = &inIov[i];
+      inMsgs[i].msg_hdr.msg_iovlen = 1;
+    }
+  }
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
 };
 
 udp::endpoint toAsio(const Endpoint& ep) {
@@ -91,34 +122,45 @@ std::int64_t wallClockMs() {
       .count();
 }
 
-UdpHost::UdpHost(asio::io_context& io) : io_(io), batch_(std::make_shared<Batch>()) {}
+UdpHost::UdpHost(asio::io_context& io)
+    : io_(io), readable_(io), timer_(io), batch_(std::make_shared<Batch>()) {
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) throwErrno("epoll_create1");
+  readable_.assign(ep);
+  waitReadable();
+}
 
 UdpHost::~UdpHost() {
-  for (auto& s : slots_) {
-    boost::system::error_code ignored;
-    s->closed = true;
-    s->timer.cancel();
-    s->socket.close(ignored);
-  }
+  for (auto& s : slots_) s->closed = true;
+  timer_.cancel();
+  boost::system::error_code ignored;
+  readable_.close(ignored);
 }
 
 ChordPeer& UdpHost::add(PeerConfig config, const udp::endpoint& bind,
                         std::vector<Endpoint> bootstrap) {
-  udp::socket socket(io_, bind.protocol());
-  socket.bind(bind);
-  socket.non_blocking(true);
+  const int fd = ::socket(bind.protocol().family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throwErrno("socket");
+  auto slot = std::make_unique<Slot>(fd);  // closes fd if a step below throws
+  if (::bind(fd, bind.data(), static_cast<socklen_t>(bind.size())) != 0) throwErrno("bind");
   // A swarm shares the loopback: larger buffers ride out bursts of joins.
-  boost::system::error_code ignored;
-  socket.set_option(asio::socket_base::receive_buffer_size(1 << 20), ignored);
-  config.endpoint = fromAsio(socket.local_endpoint());
-  auto slot = std::make_unique<Slot>(io_, std::move(socket));
-  slot->peer = std::make_unique<ChordPeer>(config, wallClockMs());
+  const int rcvbuf = 1 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  udp::endpoint local;
+  socklen_t len = static_cast<socklen_t>(local.capacity());
+  if (::getsockname(fd, local.data(), &len) != 0) throwErrno("getsockname");
+  local.resize(len);
+  config.endpoint = fromAsio(local);
   Slot& s = *slot;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &s;
+  if (::epoll_ctl(readable_.native_handle(), EPOLL_CTL_ADD, fd, &ev) != 0) throwErrno("epoll_ctl");
+  slot->peer = std::make_unique<ChordPeer>(config, wallClockMs());
   slots_.push_back(std::move(slot));
   s.peer->start(std::move(bootstrap), wallClockMs());
   flush(s);
   arm(s);
-  receive(s);
   return *s.peer;
 }
 
@@ -145,30 +187,31 @@ void UdpHost::leaveAll() {
   }
 }
 
-void UdpHost::receive(Slot& slot) {
-  slot.socket.async_wait(udp::socket::wait_read, [this, &slot](boost::system::error_code ec) {
-    if (slot.closed || ec == asio::error::operation_aborted) return;
-    drain(slot);
-  });
+void UdpHost::waitReadable() {
+  readable_.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [this, alive = std::weak_ptr<Batch>(batch_)](boost::system::error_code ec) {
+                         if (ec || alive.expired()) return;
+                         onReadable();
+                       });
 }
 
-// Readiness is edge-triggered: the socket is read until a batch comes back
-// short (the queue was empty) before waiting again. A socket that stays busy
-// yields after a few batches and continues from a posted handler.
+// Each ready socket gets a few batches, then the io_context gets its turn
+// (timers, posted calls); the level-triggered set reports what is left.
+void UdpHost::onReadable() {
+  Batch& b = *batch_;
+  const int n = ::epoll_wait(readable_.native_handle(), b.ready.data(), kReadyPerWakeup, 0);
+  for (int i = 0; i < n; ++i) {
+    auto* slot = static_cast<Slot*>(b.ready[static_cast<std::size_t>(i)].data.ptr);
+    if (!slot->closed) drain(*slot);
+  }
+  waitReadable();
+}
+
 void UdpHost::drain(Slot& slot) {
   Batch& b = *batch_;
-  const int fd = slot.socket.native_handle();
   bool empty = false;
   for (int round = 0; round < kRoundsPerWakeup && !empty; ++round) {
-    for (std::size_t i = 0; i < kBatchSize; ++i) {
-      b.inIov[i] = {b.in[i].data(), b.in[i].size()};
-      b.inMsgs[i].msg_hdr = {};
-      b.inMsgs[i].msg_hdr.msg_name = &b.from[i];
-      b.inMsgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-      b.inMsgs[i].msg_hdr.msg_iov = &b.inIov[i];
-      b.inMsgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    const int n = ::recvmmsg(fd, b.inMsgs.data(), kBatchSize, MSG_DONTWAIT, nullptr);
+    const int n = ::recvmmsg(slot.fd, b.inMsgs.data(), kBatchSize, MSG_DONTWAIT, nullptr);
     if (n < 0) {
       if (errno == EINTR) continue;
       // EAGAIN: drained. Any other error was the socket's pending error and
@@ -180,22 +223,21 @@ void UdpHost::drain(Slot& slot) {
     for (int i = 0; i < n; ++i) {
       slot.peer->receive(fromSockaddr(b.from[i]), std::span(b.in[i].data(), b.inMsgs[i].msg_len),
                          now);
+      // The kernel wrote the sender's address length here: the only field
+      // of the receive headers to set again before the next call.
+      b.inMsgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     }
     empty = static_cast<std::size_t>(n) < kBatchSize;
   }
   flush(slot);
   arm(slot);
-  if (empty) return receive(slot);
-  asio::post(io_, [this, &slot, alive = std::weak_ptr<Batch>(batch_)] {
-    if (!alive.expired() && !slot.closed) drain(slot);
-  });
 }
 
 void UdpHost::flush(Slot& slot) {
   if (!slot.peer->hasOutgoing()) return;
   Batch& b = *batch_;
   slot.peer->takeOutgoing(b.out);
-  const int fd = slot.socket.native_handle();
+  const int fd = slot.fd;
   for (std::size_t base = 0; base < b.out.size(); base += kBatchSize) {
     const std::size_t n = std::min(kBatchSize, b.out.size() - base);
     for (std::size_t i = 0; i < n; ++i) {
@@ -228,20 +270,49 @@ void UdpHost::flush(Slot& slot) {
 void UdpHost::arm(Slot& slot) {
   const std::int64_t due = slot.peer->nextDeadline();
   if (due == std::numeric_limits<std::int64_t>::max()) return;
-  // Re-arm only for an earlier deadline: a timer that fires early costs one
-  // idle tick, while cancelling and re-arming on every datagram would cost
-  // a timer-queue update and an aborted handler each time.
+  // Re-arm only for an earlier deadline: waking early costs one idle tick,
+  // while an entry per datagram would fill the heap.
   if (slot.armedFor != 0 && due >= slot.armedFor) return;
   slot.armedFor = due;
-  const auto wait = std::chrono::milliseconds(std::max<std::int64_t>(0, due - wallClockMs()));
-  slot.timer.expires_after(wait);
-  slot.timer.async_wait([this, &slot, due](boost::system::error_code ec) {
-    if (ec || slot.closed || slot.armedFor != due) return;
-    slot.armedFor = 0;
-    slot.peer->tick(wallClockMs());
-    flush(slot);
-    arm(slot);
+  deadlines_.emplace_back(due, &slot);
+  std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+  if (!ticking_ && (timerFor_ == 0 || due < timerFor_)) armTimer(due);
+}
+
+void UdpHost::armTimer(std::int64_t due) {
+  timerFor_ = due;
+  timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(0, due - wallClockMs())));
+  timer_.async_wait([this, alive = std::weak_ptr<Batch>(batch_)](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;
+    onTimer();
   });
+}
+
+// Ticks every engine that is due. An entry whose slot was re-armed earlier
+// since, or already ticked, no longer matches its slot's armedFor: skipped.
+// The due entries are taken out first, so an engine whose next deadline is
+// already past waits for the next round instead of holding this one; the
+// timer is armed once, after all of them.
+void UdpHost::onTimer() {
+  timerFor_ = 0;
+  const std::int64_t now = wallClockMs();
+  std::vector<std::pair<std::int64_t, Slot*>>& due = batch_->due;
+  due.clear();
+  while (!deadlines_.empty() && deadlines_.front().first <= now) {
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+    due.push_back(deadlines_.back());
+    deadlines_.pop_back();
+  }
+  ticking_ = true;
+  for (const auto& [when, slot] : due) {
+    if (slot->closed || slot->armedFor != when) continue;
+    slot->armedFor = 0;
+    slot->peer->tick(now);
+    flush(*slot);
+    arm(*slot);
+  }
+  ticking_ = false;
+  if (!deadlines_.empty()) armTimer(deadlines_.front().first);
 }
 
 }  // namespace p2pmon::overlay

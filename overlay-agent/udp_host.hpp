@@ -1,10 +1,13 @@
-// Runs ChordPeer engines on real UDP sockets (Boost.Asio): one socket and
-// one timer per engine, all on one io_context, so one thread can host a
+// Runs ChordPeer engines on real UDP sockets (Boost.Asio): one socket per
+// engine, all on one io_context, so one thread can host a
 // single peer or a swarm of a thousand. The engines stay sans-I/O: this is
 // the thin adapter that feeds them datagrams and ticks and sends what they leave.
 // A readable socket is drained in batches (recvmmsg) and what the engine
 // leaves goes out in batches (sendmmsg): one io_context thread only, since
-// the batch buffer is shared and readiness is edge-triggered.
+// the batch buffer is shared. The sockets sit in one epoll set of the host's
+// own, and only that set's descriptor waits on the io_context: one wakeup
+// and one re-arm serve every socket that became readable meanwhile, where a
+// wait per socket cost an Asio operation and an epoll_ctl per datagram.
 #pragma once
 
 #include <utility>  // before Boost.Asio: Boost 1.74 + C++20 needs it (toolchain.md)
@@ -45,12 +48,25 @@ class UdpHost {
  private:
   struct Slot;
   struct Batch;
-  void receive(Slot& slot);
+  void waitReadable();
+  void onReadable();
   void drain(Slot& slot);
   void flush(Slot& slot);
   void arm(Slot& slot);
+  void armTimer(std::int64_t due);
+  void onTimer();
 
   boost::asio::io_context& io_;
+  // The epoll set holding every slot's socket (level-triggered, so a socket
+  // left with datagrams after its turn is reported again).
+  boost::asio::posix::stream_descriptor readable_;
+  // One timer for all engines, at the earliest of their deadlines (a
+  // min-heap of wall-clock ms and slot): a thousand Asio timers cost a
+  // timer-queue update and often a timerfd_settime per re-arm.
+  boost::asio::steady_timer timer_;
+  std::int64_t timerFor_ = 0;  // what timer_ waits for; 0: idle
+  bool ticking_ = false;       // in onTimer(), which arms timer_ once at its end
+  std::vector<std::pair<std::int64_t, Slot*>> deadlines_;
   std::vector<std::unique_ptr<Slot>> slots_;
   // Receive and send buffers, shared by all slots; handlers posted by drain()
   // hold a weak_ptr to it to know the host still exists.
