@@ -10,29 +10,30 @@ CurrentStates::Services& CurrentStates::services(std::string_view host) {
   return it->second;
 }
 
-CurrentRow* CurrentStates::apply(std::string_view host, std::string_view service, int state,
-                                 int severity, double time) {
+CurrentRow& CurrentStates::row(std::string_view host, std::string_view service) {
   Services& s = services(host);
   auto it = s.find(service);
-  if (it == s.end()) {
-    CurrentRow row;
-    row.state = state;
-    row.severity = severity;
-    row.lastCheck = time;
+  if (it == s.end()) it = s.emplace(std::string(service), CurrentRow{}).first;
+  return it->second;
+}
+
+bool CurrentStates::apply(CurrentRow& row, int state, int severity, double time) {
+  if (!row.applied) {
+    row.applied = true;
     row.lastStateChange = time;
-    return &s.emplace(std::string(service), row).first->second;
+  } else {
+    if (time < row.lastCheck) return false;
+    if (row.state != state) row.lastStateChange = time;
   }
-  CurrentRow& row = it->second;
-  if (time < row.lastCheck) return nullptr;
-  if (row.state != state) row.lastStateChange = time;
   row.state = state;
   row.severity = severity;
   row.lastCheck = time;
-  return &row;
+  return true;
 }
 
 void CurrentStates::put(std::string_view host, std::string_view service, const CurrentRow& row) {
-  services(host).insert_or_assign(std::string(service), row);
+  CurrentRow& stored = services(host).insert_or_assign(std::string(service), row).first->second;
+  stored.applied = true;
 }
 
 HostRollup CurrentStates::rollup(std::string_view host) const {
@@ -41,6 +42,7 @@ HostRollup CurrentStates::rollup(std::string_view host) const {
   if (it == hosts_.end()) return out;
   bool first = true;
   for (const auto& [name, row] : it->second) {
+    if (!row.applied) continue;
     out.worstSeverity = first ? row.severity : std::max(out.worstSeverity, row.severity);
     out.lastCheck = first ? row.lastCheck : std::max(out.lastCheck, row.lastCheck);
     first = false;

@@ -3,6 +3,9 @@
 // rows and host rows are computed here and written once each, instead of
 // being worked out by SQL (an upsert per result, an aggregate per host).
 // Pure: no SQLite; StoreWriter loads it from and keeps it equal to the table.
+// A row's id is also the service's key in the history (results.service_id),
+// so the writer needs it before a service's first result is inserted: row()
+// creates an empty row, the writer inserts it, then apply() fills it.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +17,8 @@
 namespace p2pmon::collector {
 
 struct CurrentRow {
-  std::int64_t id = 0;  // the row's key in the table; 0 until written
+  std::int64_t id = 0;   // the row's key in the table; 0 until written
+  bool applied = false;  // false until a result became current (a new row)
   int state = 0;
   int severity = 0;
   double lastCheck = 0;
@@ -33,16 +37,18 @@ struct HostRollup {
 
 class CurrentStates {
  public:
+  // The row of host and service, created empty (id 0, not applied) when
+  // there is none. The reference stays valid until clear().
+  CurrentRow& row(std::string_view host, std::string_view service);
   // The store's rule: a result becomes current unless it is older than the
   // current one (late spooled results must not roll it back); the state
-  // change time moves only when the state changes. Returns the row when the
-  // result became current, nullptr when it is history only.
-  CurrentRow* apply(std::string_view host, std::string_view service, int state, int severity,
-                    double time);
+  // change time moves only when the state changes. Returns true when the
+  // result became current, false when it is history only.
+  static bool apply(CurrentRow& row, int state, int severity, double time);
   // Puts a row as stored (loading).
   void put(std::string_view host, std::string_view service, const CurrentRow& row);
   // What the hosts table holds for `host`: worst severity, newest check and
-  // number of services over its current rows.
+  // number of services over its current rows (applied ones).
   HostRollup rollup(std::string_view host) const;
   void clear() { hosts_.clear(); }
 

@@ -51,8 +51,10 @@ void StoreReader::release(std::unique_ptr<Database> db) {
 }
 
 namespace {
+// History rows name their service by its current row's id (schema 3); the
+// host and service text come from that row, one lookup by integer key each.
 constexpr const char* kResultColumns =
-    "id, host, service, state, output, perfdata, time, received, source";
+    "r.id, c.host, c.service, r.state, r.output, r.perfdata, r.time, r.received, r.source";
 
 StoredResult readResult(const Statement& st) {
   StoredResult r;
@@ -117,13 +119,19 @@ std::optional<ServiceStatus> StoreReader::service(const std::string& host,
 }
 
 std::vector<StoredResult> StoreReader::history(const HistoryQuery& q) {
-  std::string sql = std::string("SELECT ") + kResultColumns + " FROM results WHERE 1";
-  if (q.host) sql += " AND host = ?1";
-  if (q.service) sql += " AND service = ?2";
-  if (q.since) sql += " AND time >= ?3";
-  // With a host and service the (host, service, time) index gives the order;
-  // otherwise newest arrivals first, which is id order.
-  sql += (q.host && q.service) ? " ORDER BY time DESC LIMIT ?4" : " ORDER BY id DESC LIMIT ?4";
+  // With a host and service: their one current row, then the (service_id,
+  // time) index gives the time order. Otherwise newest arrivals first, which
+  // is id order: with no filter by walking the history backwards (CROSS JOIN
+  // keeps the left table the outer loop), with one of them as SQLite plans.
+  const char* from = " FROM current AS c JOIN results AS r";
+  if (q.host && q.service) from = " FROM current AS c CROSS JOIN results AS r";
+  if (!q.host && !q.service) from = " FROM results AS r CROSS JOIN current AS c";
+  std::string sql =
+      std::string("SELECT ") + kResultColumns + from + " ON r.service_id = c.id WHERE 1";
+  if (q.host) sql += " AND c.host = ?1";
+  if (q.service) sql += " AND c.service = ?2";
+  if (q.since) sql += " AND r.time >= ?3";
+  sql += (q.host && q.service) ? " ORDER BY r.time DESC LIMIT ?4" : " ORDER BY r.id DESC LIMIT ?4";
   auto db = acquire();
   auto st = db->prepare(sql);
   if (q.host) st.bind(1, *q.host);
@@ -138,7 +146,8 @@ std::vector<StoredResult> StoreReader::history(const HistoryQuery& q) {
 std::vector<StoredResult> StoreReader::resultsAfter(std::int64_t id, std::size_t limit) {
   auto db = acquire();
   auto st = db->prepare(std::string("SELECT ") + kResultColumns +
-                        " FROM results WHERE id > ?1 ORDER BY id LIMIT ?2");
+                        " FROM results AS r CROSS JOIN current AS c ON c.id = r.service_id"
+                        " WHERE r.id > ?1 ORDER BY r.id LIMIT ?2");
   st.bind(1, id).bind(2, static_cast<std::int64_t>(limit));
   std::vector<StoredResult> out;
   while (st.step()) out.push_back(readResult(st));
@@ -146,7 +155,7 @@ std::vector<StoredResult> StoreReader::resultsAfter(std::int64_t id, std::size_t
 }
 
 // Points come from the history's perfdata, newest first through the
-// (host, service, time) index, until every series has `maxPoints` or the
+// (service_id, time) index, until every series has `maxPoints` or the
 // history ends. As when they were stored per (series, time): one point per
 // time, the latest written wins (rows by id within one time, and a label's
 // last item within one result).
@@ -164,8 +173,9 @@ std::vector<MetricSeries> StoreReader::metrics(const std::string& host, const st
   if (out.empty() || maxPoints == 0) return out;
 
   auto rows = db->prepare(
-      "SELECT time, perfdata FROM results WHERE host = ?1 AND service = ?2 AND time >= ?3 "
-      "ORDER BY time DESC, id DESC");
+      "SELECT r.time, r.perfdata FROM current AS c CROSS JOIN results AS r "
+      "ON r.service_id = c.id WHERE c.host = ?1 AND c.service = ?2 AND r.time >= ?3 "
+      "ORDER BY r.time DESC, r.id DESC");
   rows.bind(1, host).bind(2, service).bind(3, since);
   std::vector<double> lastTime(out.size(), std::numeric_limits<double>::quiet_NaN());
   std::vector<core::PerfItemView> items;

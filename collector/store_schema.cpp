@@ -7,8 +7,17 @@ namespace p2pmon::collector {
 
 namespace {
 // Step N brings the schema from version N to N+1. Append, never edit.
-constexpr const char* kMigrations[] = {
-    R"sql(
+struct Step {
+  const char* sql;
+  // Optional: a query run after `sql` that must give 0, or the step fails
+  // (rolled back) with `failure`; then `more` runs.
+  const char* check = nullptr;
+  const char* failure = nullptr;
+  const char* more = nullptr;
+};
+
+constexpr Step kMigrations[] = {
+    {R"sql(
 CREATE TABLE results(
   id INTEGER PRIMARY KEY,
   host TEXT NOT NULL,
@@ -57,12 +66,12 @@ CREATE TABLE points(
 CREATE TABLE cursors(
   name TEXT PRIMARY KEY,
   last_id INTEGER NOT NULL) WITHOUT ROWID;
-)sql",
+)sql"},
     // 2: metric points are read from the history's perfdata (results_by_service
     // gives them in time order) instead of being written a second time; the
     // series table stays as the registry of labels and units. `current` gets
     // an integer key, so the writer updates a service's row by id.
-    R"sql(
+    {R"sql(
 DROP TABLE points;
 
 CREATE TABLE current_v2(
@@ -84,7 +93,40 @@ INSERT INTO current_v2(host, service, state, severity, output, perfdata, last_ch
     source, result_id FROM current ORDER BY host, service;
 DROP TABLE current;
 ALTER TABLE current_v2 RENAME TO current;
+)sql"},
+    // 3: history rows name their service by the integer key of its `current`
+    // row (current rows are never deleted, and every service has one from
+    // its first result on) instead of host and service text. The history
+    // index is on (service_id, time): a commit's new entries were spread
+    // over most leaf pages of an index on text keys, each page rewritten
+    // into the WAL; integer keys make the entries ~3x smaller, so fewer
+    // pages hold them, and the rows lose their two text columns.
+    // Ids are kept (the forwarder's cursor is a history id). A history row
+    // without a current row would be dropped by the join: migrate() checks
+    // the row count and refuses rather than lose it.
+    {R"sql(
+CREATE TABLE results_v3(
+  id INTEGER PRIMARY KEY,
+  service_id INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  output TEXT NOT NULL,
+  perfdata TEXT NOT NULL,
+  time REAL NOT NULL,
+  received REAL NOT NULL,
+  source TEXT NOT NULL);
+INSERT INTO results_v3(id, service_id, state, output, perfdata, time, received, source)
+  SELECT r.id, c.id, r.state, r.output, r.perfdata, r.time, r.received, r.source
+  FROM results AS r JOIN current AS c ON c.host = r.host AND c.service = r.service
+  ORDER BY r.id;
 )sql",
+     "SELECT (SELECT count(*) FROM results) - (SELECT count(*) FROM results_v3)",
+     "history rows without a current state (host and service) cannot be migrated to "
+     "schema 3; the database stays at schema 2",
+     R"sql(
+DROP TABLE results;
+ALTER TABLE results_v3 RENAME TO results;
+CREATE INDEX results_by_service ON results(service_id, time);
+)sql"},
 };
 constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kSteps == kSchemaVersion);
@@ -109,7 +151,14 @@ void migrate(Database& db) {
   }
   for (int v = version; v < kSchemaVersion; ++v) {
     Transaction tx(db);
-    db.exec(kMigrations[v]);
+    const Step& step = kMigrations[v];
+    db.exec(step.sql);
+    if (step.check != nullptr) {
+      auto st = db.prepare(step.check);
+      st.step();
+      if (st.int64(0) != 0) throw std::runtime_error(step.failure);
+    }
+    if (step.more != nullptr) db.exec(step.more);
     db.exec("PRAGMA user_version=" + std::to_string(v + 1));
     tx.commit();
   }

@@ -17,22 +17,21 @@ constexpr std::size_t kMaxKnownShapes = 1'000'000;
 // History rows go in as multi-row INSERTs: the statement overhead (step,
 // reset, statement journal) is shared by the rows.
 constexpr std::size_t kResultsPerInsert = 32;
-constexpr int kResultColumns = 8;
+constexpr int kResultColumns = 7;
 
 std::string multiRowResultInsert() {
   std::string sql =
-      "INSERT INTO results(host, service, state, output, perfdata, time, received, source) "
-      "VALUES(?, ?, ?, ?, ?, ?, ?, ?)";
-  for (std::size_t i = 1; i < kResultsPerInsert; ++i) sql += ", (?, ?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO results(service_id, state, output, perfdata, time, received, source) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?)";
+  for (std::size_t i = 1; i < kResultsPerInsert; ++i) sql += ", (?, ?, ?, ?, ?, ?, ?)";
   return sql;
 }
 
-void bindResult(Statement& st, int first, const core::CheckResult& r, double received) {
-  st.bindRef(first, r.host)
-      .bindRef(first + 1, r.service)
-      .bind(first + 2, static_cast<int>(r.state));
-  st.bindRef(first + 3, r.output).bindRef(first + 4, r.perfdata).bind(first + 5, r.time);
-  st.bind(first + 6, received).bindRef(first + 7, r.source);
+void bindResult(Statement& st, int first, std::int64_t serviceId, const core::CheckResult& r,
+                double received) {
+  st.bind(first, serviceId).bind(first + 1, static_cast<int>(r.state));
+  st.bindRef(first + 2, r.output).bindRef(first + 3, r.perfdata).bind(first + 4, r.time);
+  st.bind(first + 5, received).bindRef(first + 6, r.source);
 }
 
 // Appends to `key` what decides which series a perfdata text registers:
@@ -83,19 +82,22 @@ Database& migrated(Database& db) {
 StoreWriter::StoreWriter(const std::string& path)
     : db_(path, false),
       insertResult_(migrated(db_).prepare(
-          "INSERT INTO results(host, service, state, output, perfdata, time, received, source) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")),
+          "INSERT INTO results(service_id, state, output, perfdata, time, received, source) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")),
       insertResults_(db_.prepare(multiRowResultInsert())),
-      // Rows are computed in current_ (which applies the rule that an older
-      // result does not replace the current one), so they are plain writes.
+      // A new service's row is inserted empty, for its id (the history's
+      // service key), and filled in by updateCurrent_ in the same
+      // transaction: no reader sees the placeholder.
       insertCurrent_(db_.prepare(
           "INSERT INTO current(host, service, state, severity, output, perfdata, last_check, "
           "  last_state_change, source, result_id) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")),
+          "VALUES(?1, ?2, 0, 0, '', '', 0, 0, '', 0)")),
+      // Rows are computed in current_ (which applies the rule that an older
+      // result does not replace the current one), so they are plain writes.
       updateCurrent_(
-          db_.prepare("UPDATE current SET state = ?3, severity = ?4, output = ?5, perfdata = ?6, "
-                      "  last_check = ?7, last_state_change = ?8, source = ?9, result_id = ?10 "
-                      "WHERE id = ?11")),
+          db_.prepare("UPDATE current SET state = ?1, severity = ?2, output = ?3, perfdata = ?4, "
+                      "  last_check = ?5, last_state_change = ?6, source = ?7, result_id = ?8 "
+                      "WHERE id = ?9")),
       replaceHost_(
           db_.prepare("INSERT OR REPLACE INTO hosts(host, worst_severity, last_check, services) "
                       "VALUES(?1, ?2, ?3, ?4)")),
@@ -172,6 +174,23 @@ std::int64_t StoreWriter::append(std::span<const core::CheckResult> results, dou
   }
 }
 
+// The current row of every result, inserted first (empty) for a service
+// not seen before: its id is the history rows' service key.
+void StoreWriter::findRows(std::span<const core::CheckResult> results) {
+  rows_.resize(results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    CurrentRow& row = current_.row(r.host, r.service);
+    if (row.id == 0) {
+      insertCurrent_.bindRef(1, r.host).bindRef(2, r.service);
+      insertCurrent_.step();
+      insertCurrent_.reset();
+      row.id = db_.lastInsertId();
+    }
+    rows_[i] = &row;
+  }
+}
+
 // History ids: a multi-row INSERT gives its rows consecutive ids (each new
 // rowid is the largest so far plus one; this writer is the only one).
 void StoreWriter::insertHistory(std::span<const core::CheckResult> results, double received) {
@@ -179,8 +198,8 @@ void StoreWriter::insertHistory(std::span<const core::CheckResult> results, doub
   std::size_t i = 0;
   for (; i + kResultsPerInsert <= results.size(); i += kResultsPerInsert) {
     for (std::size_t j = 0; j < kResultsPerInsert; ++j) {
-      bindResult(insertResults_, 1 + static_cast<int>(j) * kResultColumns, results[i + j],
-                 received);
+      bindResult(insertResults_, 1 + static_cast<int>(j) * kResultColumns, rows_[i + j]->id,
+                 results[i + j], received);
     }
     insertResults_.step();
     insertResults_.reset();
@@ -190,7 +209,7 @@ void StoreWriter::insertHistory(std::span<const core::CheckResult> results, doub
     }
   }
   for (; i < results.size(); ++i) {
-    bindResult(insertResult_, 1, results[i], received);
+    bindResult(insertResult_, 1, rows_[i]->id, results[i], received);
     insertResult_.step();
     insertResult_.reset();
     ids_[i] = db_.lastInsertId();
@@ -203,6 +222,7 @@ std::int64_t StoreWriter::appendOrThrow(std::span<const core::CheckResult> resul
   Transaction tx(db_);
   // The text is bound without copying (bindRef): `results` outlives the
   // transaction.
+  findRows(results);
   insertHistory(results, received);
 
   // Each row of `current` the batch changes is written once, from the last
@@ -215,20 +235,21 @@ std::int64_t StoreWriter::appendOrThrow(std::span<const core::CheckResult> resul
     // A host's results tend to come together: skip the easy duplicates here.
     if (touchedHosts_.empty() || touchedHosts_.back() != r.host) touchedHosts_.push_back(r.host);
     registerSeries(r);
-    CurrentRow* row = current_.apply(r.host, r.service, static_cast<int>(r.state),
-                                     core::severity(r.serviceState()), r.time);
-    if (row == nullptr) continue;
+    CurrentRow* row = rows_[i];
+    if (!CurrentStates::apply(*row, static_cast<int>(r.state), core::severity(r.serviceState()),
+                              r.time)) {
+      continue;
+    }
     if (row->batch != batch_) changedRows_.push_back(row);
     row->batch = batch_;
     row->index = i;
   }
   for (CurrentRow* row : changedRows_) {
     const auto& r = results[row->index];
-    Statement& st = row->id == 0 ? insertCurrent_ : updateCurrent_;
-    st.bindRef(1, r.host).bindRef(2, r.service).bind(3, row->state).bind(4, row->severity);
-    st.bindRef(5, r.output).bindRef(6, r.perfdata).bind(7, row->lastCheck);
-    st.bind(8, row->lastStateChange).bindRef(9, r.source).bind(10, ids_[row->index]);
-    if (row->id != 0) st.bind(11, row->id);
+    Statement& st = updateCurrent_;
+    st.bind(1, row->state).bind(2, row->severity).bindRef(3, r.output).bindRef(4, r.perfdata);
+    st.bind(5, row->lastCheck).bind(6, row->lastStateChange).bindRef(7, r.source);
+    st.bind(8, ids_[row->index]).bind(9, row->id);
     st.step();
     st.reset();
     if (db_.changes() != 1) {
@@ -236,7 +257,6 @@ std::int64_t StoreWriter::appendOrThrow(std::span<const core::CheckResult> resul
       // and current_ reloaded) rather than lose a state.
       throw std::runtime_error("current state of " + r.host + "/" + r.service + " not found");
     }
-    if (row->id == 0) row->id = db_.lastInsertId();
   }
   // In key order: neighbouring hosts share B-tree pages.
   std::sort(touchedHosts_.begin(), touchedHosts_.end());

@@ -33,6 +33,7 @@ class StoreWriter {
 
  private:
   std::int64_t appendOrThrow(std::span<const core::CheckResult> results, double received);
+  void findRows(std::span<const core::CheckResult> results);
   void insertHistory(std::span<const core::CheckResult> results, double received);
   void registerSeries(const core::CheckResult& r);
   void loadCurrent();
@@ -49,6 +50,7 @@ class StoreWriter {
   CurrentStates current_;
   bool currentLoaded_ = false;
   std::uint64_t batch_ = 0;
+  std::vector<CurrentRow*> rows_;         // current row per result of the batch
   std::vector<std::int64_t> ids_;         // history id per result of the batch
   std::vector<CurrentRow*> changedRows_;  // rows of current_ the batch changed
   std::vector<std::string_view> touchedHosts_;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "collector/store_reader.hpp"
+#include "collector/store_schema.hpp"
 #include "collector/store_writer.hpp"
 
 using namespace p2pmon;
@@ -152,7 +153,7 @@ PRAGMA user_version=1;
     Database check(db.path, true);
     auto version = check.prepare("PRAGMA user_version");
     version.step();
-    CHECK(version.int64(0) == 2);
+    CHECK(version.int64(0) == kSchemaVersion);
     auto points = check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'points'");
     points.step();
     CHECK(points.int64(0) == 0);
@@ -275,4 +276,116 @@ TEST_CASE("store: history ids follow the batch order across multi-row inserts") 
   auto ids = check.prepare("SELECT result_id FROM current WHERE host = 'h3'");
   REQUIRE(ids.step());
   CHECK(ids.int64(0) == 67);
+}
+
+namespace {
+// A version 2 database as the previous release writes it: history keyed by
+// host and service text. Ids have a gap (pruned or rolled back), one
+// service's results came late and out of order, two share a time.
+void makeV2(const std::string& path, bool orphan) {
+  Database v2(path, false);
+  v2.exec(R"sql(
+CREATE TABLE results(id INTEGER PRIMARY KEY, host TEXT NOT NULL, service TEXT NOT NULL,
+  state INTEGER NOT NULL, output TEXT NOT NULL, perfdata TEXT NOT NULL, time REAL NOT NULL,
+  received REAL NOT NULL, source TEXT NOT NULL);
+CREATE INDEX results_by_service ON results(host, service, time);
+CREATE TABLE hosts(host TEXT PRIMARY KEY, worst_severity INTEGER NOT NULL,
+  last_check REAL NOT NULL, services INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE series(id INTEGER PRIMARY KEY, host TEXT NOT NULL, service TEXT NOT NULL,
+  label TEXT NOT NULL, uom TEXT NOT NULL, UNIQUE(host, service, label));
+CREATE TABLE cursors(name TEXT PRIMARY KEY, last_id INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE current(id INTEGER PRIMARY KEY, host TEXT NOT NULL, service TEXT NOT NULL,
+  state INTEGER NOT NULL, severity INTEGER NOT NULL, output TEXT NOT NULL,
+  perfdata TEXT NOT NULL, last_check REAL NOT NULL, last_state_change REAL NOT NULL,
+  source TEXT NOT NULL, result_id INTEGER NOT NULL, UNIQUE(host, service));
+INSERT INTO results VALUES(3, 'a', 's', 0, 'o3', 'rtt=1ms', 10, 11, 'http');
+INSERT INTO results VALUES(4, 'b', '', 1, 'down', '', 12, 13, 'nsca');
+INSERT INTO results VALUES(5, 'a', 's', 2, 'o5', 'rtt=3ms', 30, 31, 'http');
+INSERT INTO results VALUES(6, 'a', 't', 0, 'o6', 'x=1', 20, 31, 'nrdp');
+INSERT INTO results VALUES(7, 'a', 's', 1, 'o7', 'rtt=2ms', 20, 32, 'http');
+INSERT INTO results VALUES(8, 'a', 's', 1, 'o8', 'rtt=4ms', 20, 33, 'http');
+INSERT INTO current VALUES(1, 'a', 's', 2, 3, 'o5', 'rtt=3ms', 30, 30, 'http', 5);
+INSERT INTO current VALUES(2, 'b', '', 1, 3, 'down', '', 12, 12, 'nsca', 4);
+INSERT INTO current VALUES(3, 'a', 't', 0, 0, 'o6', 'x=1', 20, 20, 'nrdp', 6);
+INSERT INTO hosts VALUES('a', 3, 30, 2);
+INSERT INTO hosts VALUES('b', 3, 12, 1);
+INSERT INTO series VALUES(1, 'a', 's', 'rtt', 'ms');
+INSERT INTO series VALUES(2, 'a', 't', 'x', '');
+INSERT INTO cursors VALUES('nagios', 5);
+PRAGMA user_version=2;
+)sql");
+  if (orphan) v2.exec("INSERT INTO results VALUES(9, 'gone', 's', 0, 'o', '', 1, 1, 'http')");
+}
+
+std::vector<std::string> rows(const std::vector<StoredResult>& history) {
+  std::vector<std::string> out;
+  for (const auto& h : history) {
+    const auto& r = h.result;
+    out.push_back(std::to_string(h.id) + " " + r.host + "/" + r.service + " " +
+                  std::to_string(static_cast<int>(r.state)) + " " + r.output + " " + r.perfdata +
+                  " " + std::to_string(r.time) + " " + std::to_string(h.received) + " " + r.source);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("store: a version 2 database is migrated with every history row, id and order") {
+  TempDb db;
+  makeV2(db.path, false);
+  StoreWriter w(db.path);
+  StoreReader r(db.path, 1);
+  HistoryQuery q;
+  CHECK(rows(r.history(q)) ==
+        std::vector<std::string>{"8 a/s 1 o8 rtt=4ms 20.000000 33.000000 http",
+                                 "7 a/s 1 o7 rtt=2ms 20.000000 32.000000 http",
+                                 "6 a/t 0 o6 x=1 20.000000 31.000000 nrdp",
+                                 "5 a/s 2 o5 rtt=3ms 30.000000 31.000000 http",
+                                 "4 b/ 1 down  12.000000 13.000000 nsca",
+                                 "3 a/s 0 o3 rtt=1ms 10.000000 11.000000 http"});
+  q.host = "a";
+  q.service = "s";
+  auto ids = [&] {
+    std::vector<std::int64_t> out;
+    for (const auto& h : r.history(q)) out.push_back(h.id);
+    return out;
+  };
+  CHECK(ids() == std::vector<std::int64_t>{5, 8, 7, 3});  // time order, ties newest id first
+  q.since = 20;
+  q.limit = 2;
+  CHECK(ids() == std::vector<std::int64_t>{5, 8});
+  q.service.reset();
+  q.since.reset();
+  q.limit = 100;
+  CHECK(ids() == std::vector<std::int64_t>{8, 7, 6, 5, 3});
+  q.host.reset();
+  q.service = "";
+  CHECK(ids() == std::vector<std::int64_t>{4});
+  CHECK(r.resultsAfter(r.cursor("nagios").value(), 10).size() == 3);
+  CHECK(r.metrics("a", "s", std::nullopt, 0, 10)[0].points ==
+        std::vector<std::pair<double, double>>{{10, 1}, {20, 4}, {30, 3}});
+  CHECK(r.service("b", "")->last.output == "down");
+  CHECK(r.servicesByState() == std::array<std::int64_t, 4>{1, 0, 1, 0});
+  // Writing goes on under the same service keys, ids after the old ones.
+  std::vector<core::CheckResult> next = {result("a", "s", core::State::Ok, 40, "rtt=5ms"),
+                                         result("c", "s", core::State::Ok, 41)};
+  CHECK(w.append(next, 50) == 10);
+  CHECK(r.service("a", "s")->lastStateChange == 40);
+  q = HistoryQuery{};
+  q.host = "a";
+  q.service = "s";
+  CHECK(ids() == std::vector<std::int64_t>{9, 5, 8, 7, 3});
+  CHECK(r.hosts().size() == 3);
+}
+
+TEST_CASE("store: a version 2 history row without a current state stops the migration") {
+  TempDb db;
+  makeV2(db.path, true);
+  CHECK_THROWS_AS(StoreWriter(db.path), std::runtime_error);
+  Database check(db.path, true);
+  auto version = check.prepare("PRAGMA user_version");
+  version.step();
+  CHECK(version.int64(0) == 2);
+  auto count = check.prepare("SELECT count(*) FROM results");
+  count.step();
+  CHECK(count.int64(0) == 7);
 }
