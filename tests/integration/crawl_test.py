@@ -1,4 +1,4 @@
-"""p2pmon-crawl against real peers: a 300-peer swarm plus two separate
+"""p2pmon-crawl against real peers: a 200-peer swarm plus two separate
 p2pmon-peer processes joined to it. The crawl finds exactly the peers the
 processes announced, all reachable, the ring consistent (exit 0), with
 the JSON document's fields; one separate process is killed and a crawl
@@ -19,30 +19,31 @@ CRAWL = os.path.join(BUILD_DIR, "probes", "p2pmon-crawl")
 
 
 def crawl(bootstrap, *args):
-    p = subprocess.run([CRAWL, "-b", bootstrap, "--json", "-", "--timeout", "300", *args],
+    p = subprocess.run([CRAWL, "-b", bootstrap, "--json", "-", *args],
                        capture_output=True, text=True, timeout=60)
     return p.returncode, json.loads(p.stdout), p.stderr
 
 
 def main():
     work = tempfile.mkdtemp(prefix="p2pmon-crawl-")
-    swarm = Swarm(size=300, stabilize_ms=200, workdir=work, name="swarm").start()
+    swarm = Swarm(size=200, stabilize_ms=200, workdir=work, name="swarm").start(timeout=120)
     singles = []
     try:
         for i in range(2):
             singles.append(Swarm(bootstrap=[swarm.first], stabilize_ms=200, workdir=work,
-                                 name=f"single{i}").start())
+                                 name=f"single{i}").start(timeout=60))
         expected = {p.node_id: p.address for s in [swarm, *singles] for p in s.peers}
 
         def healthy():
             code, doc, _ = crawl(swarm.first.address)
-            return (code, doc) if code == 0 and doc["summary"]["answered"] == 302 else None
+            return (code, doc) if code == 0 and doc["summary"]["answered"] == 202 else None
 
-        code, doc = wait_until(healthy, timeout=60, interval=1.0, what="a consistent ring of 302")
+        # A sanitizer build joins and answers several times slower.
+        code, doc = wait_until(healthy, timeout=180, interval=1.0, what="a consistent ring of 202")
         found = {p["node_id"]: p["address"] for p in doc["peers"] if p["reachable"]}
         assert found == expected, (len(found), len(expected))
         assert doc["format"] == "p2pmon-crawl/1" and doc["ring"]["consistent"] is True, doc["ring"]
-        assert doc["ring"]["rings"] == [302] and doc["summary"]["failed"] == 0
+        assert doc["ring"]["rings"] == [202] and doc["summary"]["failed"] == 0
         assert doc["summary"]["requests_per_peer"] == 1.0, doc["summary"]
         assert all(p["software_version"].startswith("p2pmon-peer ") for p in doc["peers"])
         assert sorted(doc["ring"]["order"]) == sorted(expected)
@@ -50,7 +51,7 @@ def main():
         victim = singles.pop()
         dead = victim.first.node_id
         victim.kill()
-        code, doc, err = crawl(swarm.first.address, "--attempts", "2")
+        code, doc, err = crawl(swarm.first.address, "--attempts", "2", "--timeout", "500")
         print(err.strip())
         assert code == 1, (code, err)
         lost = [p for p in doc["peers"] if not p["reachable"]]
