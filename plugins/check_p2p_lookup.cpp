@@ -8,6 +8,7 @@
 
 #include "core/address.hpp"
 #include "core/version.hpp"
+#include "plugins/plugin_cli.hpp"
 #include "overlay-agent/overlay_client.hpp"
 #include "plugins/lookup_check.hpp"
 #include "probes/probe_error.hpp"
@@ -73,16 +74,9 @@ int main(int argc, char** argv) {
       ("help,h", "show this help")
       ("version,V", "show the version");
   po::variables_map vm;
-  try {
-    auto parsed = po::command_line_parser(argc, argv).options(opts).run();
-    // -v may be repeated (-v -v, -vv); boost counts a flag only once.
-    o.verbose = static_cast<int>(std::erase_if(
-        parsed.options, [](const po::option& x) { return x.string_key == "verbose"; }));
-    po::store(parsed, vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    return plugins::unknown(kName, std::string("bad usage: ") + e.what());
-  }
+  const auto verbose = plugins::parsePluginOptions(argc, argv, opts, vm);
+  if (!verbose) return plugins::unknown(kName, "bad usage: " + verbose.error().message);
+  o.verbose = *verbose;
   if (vm.count("help") != 0U) {
     std::cout << "check_p2p_lookup " << kVersion
               << " - looks an AOR up in a p2pmon overlay through one peer\n\n"

@@ -12,15 +12,13 @@
 
 #include <unistd.h>
 
-#include <utility>  // before Boost.Asio: Boost 1.74 + C++20 needs it
 
-#include <boost/asio.hpp>
 #include <boost/program_options.hpp>
 
 #include "core/version.hpp"
+#include "plugins/plugin_cli.hpp"
 #include "plugins/nat_check.hpp"
 #include "probes/nat_probe.hpp"
-#include "probes/stun_server.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -112,15 +110,9 @@ int main(int argc, char** argv) {
       ("help,h", "show this help")
       ("version,V", "show the version");
   po::variables_map vm;
-  try {
-    auto parsed = po::command_line_parser(argc, argv).options(opts).run();
-    o.verbose = static_cast<int>(std::erase_if(
-        parsed.options, [](const po::option& x) { return x.string_key == "verbose"; }));
-    po::store(parsed, vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    return plugins::unknown(kName, std::string("bad usage: ") + e.what());
-  }
+  const auto verbose = plugins::parsePluginOptions(argc, argv, opts, vm);
+  if (!verbose) return plugins::unknown(kName, "bad usage: " + verbose.error().message);
+  o.verbose = *verbose;
   if (vm.count("help") != 0U) {
     std::cout << "check_p2p_nat " << kVersion << " - NAT behaviour towards a STUN server\n\n"
               << kUsage << "\n" << opts
@@ -170,23 +162,9 @@ int main(int argc, char** argv) {
   alarm(static_cast<unsigned>(std::ceil(timeout)));
 
   probes::nat::NatProbeOptions popts;
-  try {
-    boost::asio::io_context io;
-    boost::asio::ip::udp::resolver resolver(io);
-    const bool wantV6 = bind.find(':') != std::string::npos;
-    bool found = false;
-    for (const auto& e : resolver.resolve(host, std::to_string(port))) {
-      if (e.endpoint().address().is_v6() != wantV6) continue;
-      popts.server = probes::toStunAddress(e.endpoint());
-      found = true;
-      break;
-    }
-    if (!found) {
-      return plugins::unknown(kName, "no address of " + host + " in the family of --bind " + bind);
-    }
-  } catch (const std::exception& e) {
-    return plugins::unknown(kName, "cannot resolve " + host + ": " + e.what());
-  }
+  auto address = probes::nat::resolveStunServer(host, static_cast<std::uint16_t>(port), bind);
+  if (!address) return plugins::unknown(kName, address.error().message);
+  popts.server = *address;
   popts.bind = bind;
   popts.hairpinning = vm.count("no-hairpin") == 0U;
   popts.lifetime = vm.count("lifetime") != 0U;

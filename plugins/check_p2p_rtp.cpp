@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include "core/version.hpp"
+#include "plugins/plugin_cli.hpp"
 #include "plugins/rtp_check.hpp"
 
 namespace po = boost::program_options;
@@ -56,15 +57,9 @@ int main(int argc, char** argv) {
       ("help,h", "show this help")
       ("version,V", "show the version");
   po::variables_map vm;
-  try {
-    auto parsed = po::command_line_parser(argc, argv).options(opts).run();
-    o.verbose = static_cast<int>(std::erase_if(
-        parsed.options, [](const po::option& x) { return x.string_key == "verbose"; }));
-    po::store(parsed, vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    return plugins::unknown(kName, std::string("bad usage: ") + e.what());
-  }
+  const auto verbose = plugins::parsePluginOptions(argc, argv, opts, vm);
+  if (!verbose) return plugins::unknown(kName, "bad usage: " + verbose.error().message);
+  o.verbose = *verbose;
   if (vm.count("help") != 0U) {
     std::cout << "check_p2p_rtp " << kVersion << " - RTP stream quality through a reflector\n\n"
               << kUsage << "\n" << opts

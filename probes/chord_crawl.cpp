@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "overlay-agent/peer_options.hpp"  // randomNodeId
 #include "overlay-agent/wire_codec.hpp"
 
 namespace p2pmon::probes {
@@ -47,12 +48,6 @@ class Socket {
   int fd_;
 };
 
-overlay::NodeId randomId() {
-  std::random_device rd;
-  auto word = [&rd] { return (std::uint64_t{rd()} << 32) | rd(); };
-  return overlay::NodeId{word(), word()};
-}
-
 }  // namespace
 
 ChordCrawlResult crawlChord(const ChordCrawlOptions& o) {
@@ -60,7 +55,7 @@ ChordCrawlResult crawlChord(const ChordCrawlOptions& o) {
   const auto started = Clock::now();
   Socket sock;
   const std::uint32_t overlayHash = overlay::overlayHash(o.overlay);
-  const auto self = randomId();
+  const auto self = overlay::randomNodeId();
 
   std::unordered_map<std::string, Endpoint> endpoints;
   // The Node-ID other peers name an address with: how an unreachable

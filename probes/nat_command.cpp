@@ -72,22 +72,9 @@ int runNat(int argc, char** argv) {
   if (!hp) return fail(core::makeError("bad_usage", "--server: " + hp.error().message));
 
   nat::NatProbeOptions o;
-  try {
-    boost::asio::io_context io;
-    boost::asio::ip::udp::resolver resolver(io);
-    const auto results = resolver.resolve(hp->host, std::to_string(hp->port));
-    const bool wantV6 = bind.find(':') != std::string::npos;
-    bool found = false;
-    for (const auto& e : results) {
-      if (e.endpoint().address().is_v6() != wantV6) continue;
-      o.server = toStunAddress(e.endpoint());
-      found = true;
-      break;
-    }
-    if (!found) return fail(core::makeError("unreachable", "no address of " + hp->host + " in --bind's family"));
-  } catch (const std::exception& e) {
-    return fail(core::makeError("unreachable", hp->host + ": " + e.what()));
-  }
+  auto address = nat::resolveStunServer(hp->host, hp->port, bind);
+  if (!address) return fail(address.error());
+  o.server = *address;
   o.bind = bind;
   o.rto = std::chrono::milliseconds(rtoMs);
   o.transmissions = transmissions;

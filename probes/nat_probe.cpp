@@ -244,4 +244,19 @@ NatReport probeNat(const NatProbeOptions& o) {
   return done();
 }
 
+core::Expected<stun::Address> resolveStunServer(const std::string& host, std::uint16_t port,
+                                                const std::string& bind) {
+  try {
+    asio::io_context io;
+    udp::resolver resolver(io);
+    const bool wantV6 = bind.find(':') != std::string::npos;
+    for (const auto& e : resolver.resolve(host, std::to_string(port))) {
+      if (e.endpoint().address().is_v6() == wantV6) return toStunAddress(e.endpoint());
+    }
+    return core::makeError("unreachable", "no address of " + host + " in the family of --bind " + bind);
+  } catch (const std::exception& e) {
+    return core::makeError("unreachable", "cannot resolve " + host + ": " + e.what());
+  }
+}
+
 }  // namespace p2pmon::probes::nat

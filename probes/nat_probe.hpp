@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/expected.hpp"
 #include "probes/nat_verdict.hpp"
 
 namespace p2pmon::probes::nat {
@@ -27,6 +28,12 @@ struct NatProbeOptions {
   std::vector<std::uint16_t> tcpPorts;         // at most stun::kMaxTcpCheckPorts
   std::function<void(const std::string&)> log; // progress lines (-v); may be empty
 };
+
+// The STUN server's address in the family of `bind` (an IPv6 bind needs an
+// IPv6 server). Errors: code "unreachable" (does not resolve, or not in
+// that family).
+core::Expected<stun::Address> resolveStunServer(const std::string& host, std::uint16_t port,
+                                                const std::string& bind);
 
 // Never throws for network trouble: what could not be measured stays
 // empty in the report, and `error` names why (timeout: Test I unanswered,
