@@ -257,6 +257,10 @@ DiagAns ChordPeer::diagnostics(std::uint64_t flags, std::int64_t nowMs) const {
     d.stunPort = config_.stunPort;
     d.rtpPort = config_.rtpPort;
   }
+  if ((flags & kDiagStoredKeys) != 0) {
+    d.storedKeys = store_.liveKeys(
+        kMaxStoredKeys, [this](const NodeId& id) { return table_.isResponsible(id); }, nowMs);
+  }
   return d;
 }
 

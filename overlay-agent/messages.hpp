@@ -168,6 +168,16 @@ enum DiagFlag : std::uint64_t {
   kDiagStorage = 1 << 3,
   kDiagServices = 1 << 4,     // SIP/STUN/RTP ports
   kDiagAll = 0x1f,
+  // A few keys of records the peer is responsible for (RFC 7851's
+  // INSTANCES_STORED, cut down): the crawler samples replicas with them.
+  // Not in kDiagAll, so an answer to an older requester stays as it was.
+  kDiagStoredKeys = 1 << 5,
+};
+inline constexpr std::size_t kMaxStoredKeys = 8;  // keys in one DiagAns
+struct StoredKey {
+  NodeId resource;
+  RecordKind kind = RecordKind::UserLocation;
+  bool operator==(const StoredKey&) const = default;
 };
 struct MessageCount {
   std::uint16_t code = 0;
@@ -193,6 +203,9 @@ struct DiagAns {
   std::uint16_t sipPort = 0;         // 0: none
   std::uint16_t stunPort = 0;
   std::uint16_t rtpPort = 0;
+  // Encoded only when not empty, after everything else: decoders that
+  // predate it never see it (it is only sent when asked for).
+  std::vector<StoredKey> storedKeys;
   bool operator==(const DiagAns&) const = default;
 };
 struct PathTrackReq {

@@ -88,4 +88,18 @@ std::uint64_t RecordStore::bytes() const {
   return total;
 }
 
+std::vector<StoredKey> RecordStore::liveKeys(std::size_t max,
+                                              const std::function<bool(const NodeId&)>& pick,
+                                              std::int64_t nowMs) const {
+  std::vector<StoredKey> keys;
+  for (const auto& [key, record] : records_) {
+    if (keys.size() >= max) break;
+    if (!pick(key.first)) continue;
+    const bool live = std::any_of(record.entries.begin(), record.entries.end(),
+                                  [&](const Entry& e) { return e.exists && !isExpired(e, nowMs); });
+    if (live) keys.push_back({key.first, key.second});
+  }
+  return keys;
+}
+
 }  // namespace p2pmon::overlay

@@ -29,6 +29,10 @@ class RecordStore {
   // Records (with removals, for replication) whose Resource-ID matches.
   std::vector<Record> select(const std::function<bool(const NodeId&)>& pick) const;
   void erase(const NodeId& resource, RecordKind kind);
+  // Up to `max` keys of records with live entries whose Resource-ID
+  // matches, in key order (the diagnostics' stored-keys sample).
+  std::vector<StoredKey> liveKeys(std::size_t max, const std::function<bool(const NodeId&)>& pick,
+                                  std::int64_t nowMs) const;
 
   std::size_t recordCount() const { return records_.size(); }
   std::uint64_t bytes() const;

@@ -136,6 +136,13 @@ void putBody(WireWriter& w, const DiagAns& b) {
     w.u64(c.sent);
     w.u64(c.received);
   }
+  if (!b.storedKeys.empty()) {
+    w.count(b.storedKeys.size());
+    for (const auto& k : b.storedKeys) {
+      put(w, k.resource);
+      w.u8(static_cast<std::uint8_t>(k.kind));
+    }
+  }
 }
 void putBody(WireWriter& w, const PathTrackReq& b) {
   put(w, b.target);
@@ -302,6 +309,14 @@ void getBody(WireReader& r, DiagAns& b) {
     c.code = r.u16();
     c.sent = r.u64();
     c.received = r.u64();
+  }
+  if (r.ok() && r.remaining() > 0) {
+    const std::size_t keys = r.count(kMaxStoredKeys);
+    for (std::size_t i = 0; i < keys && r.ok(); ++i) {
+      auto& k = b.storedKeys.emplace_back();
+      get(r, k.resource);
+      k.kind = getKind(r);
+    }
   }
 }
 void getBody(WireReader& r, PathTrackReq& b) {

@@ -1,59 +1,24 @@
 #include "probes/chord_crawl.hpp"
 
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
-#include <cstring>
 #include <random>
-#include <stdexcept>
 #include <unordered_map>
 
 #include "overlay-agent/peer_options.hpp"  // randomNodeId
 #include "overlay-agent/wire_codec.hpp"
+#include "probes/udp4_socket.hpp"
 
 namespace p2pmon::probes {
 
-namespace {
-
 using overlay::Endpoint;
-
-// A plain IPv4 datagram socket: the crawl needs nothing Asio adds, and
-// poll(2) with a deadline is the whole event loop. (IPv6 peers are named
-// in answers but not crawled yet: they are reported unreachable.)
-class Socket {
- public:
-  Socket() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) {
-    if (fd_ < 0) throw std::runtime_error(std::string("cannot open a UDP socket: ") + std::strerror(errno));
-    int size = 4 << 20;  // answers of many peers at once
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  }
-  ~Socket() { ::close(fd_); }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
-  bool send(const Endpoint& to, const std::vector<std::uint8_t>& bytes) const {
-    if (to.family != 4) return false;
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(to.port);
-    std::memcpy(&sa.sin_addr, to.addr.data(), 4);
-    return ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) >= 0;
-  }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 ChordCrawlResult crawlChord(const ChordCrawlOptions& o) {
   using crawl::Clock;
   const auto started = Clock::now();
-  Socket sock;
+  Udp4Socket sock;
   const std::uint32_t overlayHash = overlay::overlayHash(o.overlay);
   const auto self = overlay::randomNodeId();
 
@@ -79,7 +44,7 @@ ChordCrawlResult crawlChord(const ChordCrawlOptions& o) {
   req.header.sender = self;
   req.header.ttl = 1;
   req.header.code = overlay::MessageCode::DiagReq;
-  req.body = overlay::DiagReq{};
+  req.body = overlay::DiagReq{overlay::kDiagAll | overlay::kDiagStoredKeys};
 
   while (!engine.done()) {
     auto now = Clock::now();
@@ -130,6 +95,7 @@ ChordCrawlResult crawlChord(const ChordCrawlOptions& o) {
         v.sipPort = ans->sipPort;
         v.stunPort = ans->stunPort;
         v.rtpPort = ans->rtpPort;
+        v.storedKeys = ans->storedKeys;
         std::vector<std::string> next;
         auto take = [&](const std::vector<overlay::PeerRef>& refs, std::vector<overlay::NodeId>& ids) {
           for (const auto& ref : refs) {

@@ -26,6 +26,14 @@ struct ChordCrawlOptions {
   std::function<void(std::size_t finished, std::size_t discovered)> progress;
 };
 
+// With --sip: the OPTIONS probe of a peer's SIP port (sip_prober.hpp).
+struct CrawlSip {
+  int status = 0;       // final status, 0 when none came
+  double rttMs = 0;
+  std::string error;    // stable code when no final response came: timeout, refused, ...
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
 // One peer as the crawl saw it: the analysis' view plus what the operator
 // reads (version, uptime, routing table, storage, service ports).
 struct ChordPeerVisit {
@@ -38,6 +46,8 @@ struct ChordPeerVisit {
   std::uint32_t recordsStored = 0;
   std::uint64_t bytesStored = 0;
   std::uint16_t sipPort = 0, stunPort = 0, rtpPort = 0;
+  std::vector<overlay::StoredKey> storedKeys;  // the peer's sample of records it is responsible for
+  std::optional<CrawlSip> sip;                 // probed (--sip, a reachable peer with a SIP port)
 };
 
 struct ChordCrawlResult {

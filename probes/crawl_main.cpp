@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <random>
 
 #include <boost/program_options.hpp>
 
@@ -14,6 +15,8 @@
 #include "overlay-agent/overlay_client.hpp"
 #include "probes/chord_crawl.hpp"
 #include "probes/crawl_report.hpp"
+#include "probes/crawl_sip.hpp"
+#include "probes/replica_sample.hpp"
 
 namespace po = boost::program_options;
 using namespace p2pmon;
@@ -24,7 +27,9 @@ int main(int argc, char** argv) try {
   probes::ChordCrawlOptions o;
   std::size_t concurrency = o.limits.concurrency, maxPeers = o.limits.maxPeers;
   int attempts = o.limits.attempts;
-  long timeoutMs = 1000, maxDurationS = 600;
+  long timeoutMs = 1000, maxDurationS = 600, sipTimeoutMs = 2000;
+  std::size_t replicaKeys = 16;
+  std::string previousFile;
   po::options_description opts("p2pmon-crawl options");
   opts.add_options()
       ("help,h", "show this help and exit")
@@ -36,6 +41,10 @@ int main(int argc, char** argv) try {
       ("attempts", po::value(&attempts)->default_value(attempts), "requests per peer at most")
       ("max-peers", po::value(&maxPeers)->default_value(maxPeers), "peers visited at most")
       ("max-duration", po::value(&maxDurationS)->default_value(maxDurationS), "seconds a crawl may take")
+      ("sip", "probe every reachable peer's SIP port with OPTIONS")
+      ("sip-timeout", po::value(&sipTimeoutMs)->default_value(sipTimeoutMs), "ms to wait for a SIP answer")
+      ("replica-keys", po::value(&replicaKeys)->default_value(replicaKeys), "record keys sampled for replica counts (0: none)")
+      ("previous", po::value(&previousFile), "the previous crawl's JSON document, for churn (a missing file is skipped)")
       ("json", po::value(&jsonOut), "write the crawl as one JSON document to FILE ('-': stdout)")
       ("quiet,q", "no summary");
   po::variables_map vm;
@@ -65,6 +74,8 @@ int main(int argc, char** argv) try {
   if (attempts < 1 || attempts > 10) return usage("--attempts must be 1..10");
   if (maxPeers < 1 || maxPeers > 1'000'000) return usage("--max-peers must be 1..1000000");
   if (maxDurationS < 1 || maxDurationS > 86400) return usage("--max-duration must be 1..86400 s");
+  if (sipTimeoutMs < 100 || sipTimeoutMs > 60000) return usage("--sip-timeout must be 100..60000 ms");
+  if (replicaKeys > 1000) return usage("--replica-keys must be 0..1000");
   for (const auto& b : bootstrap) {
     auto ep = overlay::resolveEndpoint(b);
     if (!ep) return usage("--bootstrap " + b + ": " + ep.error().message);
@@ -87,11 +98,46 @@ int main(int argc, char** argv) try {
   ctx.overlay = overlay;
   ctx.bootstrap = bootstrap;
   ctx.startedAt = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const auto crawl = probes::crawlChord(o);
+  // The previous crawl is read before this one writes: `--previous F --json F` works from cron.
+  std::optional<probes::ring::PreviousCrawl> previous;
+  if (!previousFile.empty()) {
+    std::ifstream f(previousFile);
+    if (f) {
+      auto doc = nlohmann::json::parse(f, nullptr, false);
+      auto prev = probes::previousFromJson(doc, ctx.startedAt);
+      if (!prev) {
+        std::cerr << "p2pmon-crawl: " << previousFile << ": " << prev.error().message << "\n";
+        return 2;
+      }
+      previous = *prev;
+    }
+  }
+  auto crawl = probes::crawlChord(o);
   if (tty) std::cerr << "\r\033[K";
+  probes::ReplicaSampling replicas;
+  if (replicaKeys > 0 && crawl.summary.answered > 0) {
+    probes::ReplicaSampleOptions ro;
+    ro.overlay = overlay;
+    ro.keys = replicaKeys;
+    ro.concurrency = concurrency;
+    ro.timeout = o.limits.timeout;
+    ro.attempts = attempts;
+    ro.seed = std::random_device{}();
+    replicas = probes::sampleReplicas(ro, crawl.peers);
+    ctx.replicaRequests = replicas.requests;
+    ctx.replicaUnanswered = replicas.unanswered;
+  }
+  if (vm.count("sip") != 0U) {
+    probes::SipProberOptions so;
+    so.timeout = std::chrono::milliseconds(sipTimeoutMs);
+    so.maxInFlight = std::min<std::size_t>(probes::kMaxInFlight, concurrency);
+    so.fromUri = "sip:p2pmon-crawl@invalid";
+    probes::probeCrawledSip(crawl.peers, so);
+    ctx.sipProbed = true;
+  }
   std::vector<probes::ring::CrawledPeer> peers;
   for (const auto& v : crawl.peers) peers.push_back(v.peer);
-  const auto ring = probes::ring::analyse(peers, {}, std::nullopt);
+  const auto ring = probes::ring::analyse(peers, replicas.samples, previous);
   if (!jsonOut.empty()) {
     const auto doc = probes::crawlJson(ctx, crawl, ring).dump(2) + "\n";
     if (jsonOut == "-") {

@@ -1,5 +1,8 @@
 #include "probes/crawl_report.hpp"
 
+#include "probes/crawl_sip.hpp"
+
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -44,7 +47,13 @@ Json crawlJson(const CrawlContext& c, const ChordCrawlResult& crawl, const ring:
                   {"neighbours_cut", s.neighboursCut},
                   {"peer_limit_hit", s.peerLimitHit},
                   {"deadline_hit", s.deadlineHit},
-                  {"errors", errors}};
+                  {"errors", errors},
+                  {"replica_requests", c.replicaRequests},
+                  {"replica_unanswered", c.replicaUnanswered}};
+  if (c.sipProbed) {
+    const auto sip = summariseSip(crawl.peers);
+    summary["sip"] = {{"probed", sip.probed}, {"ok", sip.ok}, {"failed", sip.failed}};
+  }
   Json dangling = Json::array();
   for (const auto& p : r.danglingSamples)
     dangling.push_back({{"from", p.from.hex()}, {"to", p.to.hex()}, {"list", p.list}});
@@ -92,7 +101,11 @@ Json crawlJson(const CrawlContext& c, const ChordCrawlResult& crawl, const ring:
                      {"services", {{"sip", port(v.sipPort)}, {"stun", port(v.stunPort)}, {"rtp", port(v.rtpPort)}}},
                      {"successors", ids(p.successors)},
                      {"predecessors", ids(p.predecessors)},
-                     {"fingers", ids(p.fingers)}});
+                     {"fingers", ids(p.fingers)},
+                     {"sip", v.sip ? Json{{"status", v.sip->status == 0 ? Json(nullptr) : Json(v.sip->status)},
+                                          {"rtt_ms", round3(v.sip->rttMs)},
+                                          {"error", v.sip->error.empty() ? Json(nullptr) : Json(v.sip->error)}}
+                                   : Json(nullptr)}});
   }
   return {{"format", "p2pmon-crawl/1"},
           {"overlay", c.overlay},
@@ -127,6 +140,17 @@ std::string crawlSummary(const CrawlContext& c, const ChordCrawlResult& crawl,
     << r.danglingNeighbours << " in neighbour lists), successor-list gaps " << r.successorListGaps
     << ", peers nobody points to " << r.unreferenced.size() << ", finger accuracy "
     << round3(r.fingerAccuracy() * 100) << "%\n";
+  if (!r.replicas.empty()) {
+    std::size_t short_ = 0;
+    for (const auto& x : r.replicas) short_ += x.present < x.expected ? 1 : 0;
+    o << "  replicas: " << r.replicas.size() << " keys sampled, " << short_
+      << " with fewer copies than expected\n";
+  }
+  if (c.sipProbed) {
+    const auto sip = summariseSip(crawl.peers);
+    o << "sip: " << sip.probed << " peers probed, " << sip.ok << " answered 2xx, " << sip.failed
+      << " failed\n";
+  }
   if (r.churnKnown)
     o << "  since the previous crawl: " << r.joined.size() << " joined, " << r.left.size() << " left, "
       << r.restarted.size() << " restarted\n";
@@ -135,7 +159,39 @@ std::string crawlSummary(const CrawlContext& c, const ChordCrawlResult& crawl,
 
 int crawlExitCode(const ChordCrawlResult& crawl, const ring::RingReport& r) {
   if (crawl.summary.answered == 0) return 2;
-  return r.consistent() && crawl.summary.failed == 0 ? 0 : 1;
+  const bool replicasOk = std::all_of(r.replicas.begin(), r.replicas.end(),
+                                      [](const ring::ReplicaCount& x) { return x.present >= x.expected; });
+  const bool sipOk = summariseSip(crawl.peers).failed == 0;
+  return r.consistent() && crawl.summary.failed == 0 && replicasOk && sipOk ? 0 : 1;
+}
+
+core::Expected<ring::PreviousCrawl> previousFromJson(const nlohmann::json& doc, double startedAt) {
+  auto bad = [](const std::string& why) {
+    return core::makeError("bad_previous", "previous crawl: " + why);
+  };
+  if (!doc.is_object() || doc.value("format", std::string()) != "p2pmon-crawl/1")
+    return bad("not a p2pmon-crawl/1 document");
+  const auto started = doc.find("started_at");
+  const auto peers = doc.find("peers");
+  if (started == doc.end() || !started->is_number()) return bad("started_at is not a number");
+  if (peers == doc.end() || !peers->is_array()) return bad("peers is not an array");
+  ring::PreviousCrawl prev;
+  prev.ageS = std::max(0.0, startedAt - started->get<double>());
+  for (const auto& p : *peers) {
+    if (!p.is_object()) return bad("a peer is not an object");
+    const auto reachable = p.find("reachable");
+    if (reachable == p.end() || !reachable->is_boolean()) return bad("a peer's reachable is not a boolean");
+    if (!reachable->get<bool>()) continue;
+    const auto id = p.find("node_id");
+    if (id == p.end() || !id->is_string()) return bad("a reachable peer has no node_id");
+    auto nodeId = core::NodeId::fromHex(id->get<std::string>());
+    if (!nodeId) return bad("node_id " + id->get<std::string>() + " is not 32 hex digits");
+    ring::PreviousPeer pp{*nodeId, std::nullopt};
+    const auto up = p.find("uptime_s");
+    if (up != p.end() && up->is_number_unsigned()) pp.uptimeS = up->get<std::uint32_t>();
+    prev.peers.push_back(pp);
+  }
+  return prev;
 }
 
 }  // namespace p2pmon::probes

@@ -70,3 +70,17 @@ TEST_CASE("record store: select picks by Resource-ID, bytes count what is held")
   s.erase(aliceId(), RecordKind::UserLocation);
   CHECK(s.recordCount() == 1);
 }
+
+TEST_CASE("record store: liveKeys lists records with live entries that match, up to a bound") {
+  RecordStore s;
+  for (int i = 0; i < 5; ++i) {
+    s.merge(Record{RecordKind::UserLocation, "sip:u" + std::to_string(i) + "@example.org",
+                   {entry("phone", "udp:192.0.2.1:5060", kNow, 60)}},
+            kNow);
+  }
+  s.merge(alice({entry("phone", "udp:192.0.2.1:5060", kNow, 60, false)}), kNow);  // a removal only
+  CHECK(s.liveKeys(10, [](const NodeId&) { return true; }, kNow).size() == 5);
+  CHECK(s.liveKeys(3, [](const NodeId&) { return true; }, kNow).size() == 3);
+  CHECK(s.liveKeys(10, [](const NodeId&) { return false; }, kNow).empty());
+  CHECK(s.liveKeys(10, [](const NodeId&) { return true; }, kNow + 61'000).empty());  // expired
+}

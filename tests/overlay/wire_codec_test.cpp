@@ -174,3 +174,23 @@ TEST_CASE("wire codec: IPv6 endpoints carry 16 address bytes and IPv4 ones 4") {
   std::get<FindAns>(m.body).peer = samples::peerV4(1, 0xC0000201, 80);
   CHECK(encode(m).size() == kHeaderSize + 1 + 16 + 1 + 4 + 2 + 1);
 }
+
+TEST_CASE("wire codec: stored keys follow the counters and only when present") {
+  Message m = samples::diagAns();
+  const Bytes without = encode(m);
+  auto& d = std::get<DiagAns>(m.body);
+  d.storedKeys = {{NodeId{1, 2}, RecordKind::UserLocation}, {NodeId{3, 4}, RecordKind::ProxyLocation}};
+  const Bytes with = encode(m);
+  // 1 count byte, then 16 bytes of Resource-ID and 1 of kind per key.
+  CHECK(with.size() == without.size() + 1 + 2 * 17);
+  auto decoded = decode(with, samples::kOverlay);
+  REQUIRE(decoded.ok());
+  CHECK(std::get<DiagAns>(decoded->body).storedKeys == d.storedKeys);
+  auto plain = decode(without, samples::kOverlay);
+  REQUIRE(plain.ok());
+  CHECK(std::get<DiagAns>(plain->body).storedKeys.empty());
+  // A bad kind in the list is a bad message, as anywhere else.
+  Bytes bad = with;
+  bad.back() = 9;
+  CHECK_FALSE(decode(bad, samples::kOverlay).ok());
+}

@@ -2,6 +2,9 @@
 #include <doctest/doctest.h>
 
 #include "probes/crawl_report.hpp"
+#include "probes/replica_sample.hpp"
+
+#include <algorithm>
 
 using namespace p2pmon;
 using namespace p2pmon::probes;
@@ -69,4 +72,75 @@ TEST_CASE("crawl report: a dead peer is a finding, nothing answering is no crawl
   CHECK(crawlSummary({"p2pmon", {}, 0}, c, r).find("NOT consistent") != std::string::npos);
   c.summary.answered = 0;
   CHECK(crawlExitCode(c, r) == 2);
+}
+
+TEST_CASE("crawl report: SIP outcomes are in the peers, the summary and the exit code") {
+  auto c = twoPeers(true);
+  c.peers[0].sip = CrawlSip{200, 1.5, ""};
+  CrawlContext ctx{"p2pmon", {"127.0.0.1:1"}, 1.7e9};
+  ctx.sipProbed = true;
+  const auto r = analyseOf(c);
+  auto j = crawlJson(ctx, c, r);
+  CHECK(j["peers"][0]["sip"]["status"] == 200);
+  CHECK(j["peers"][1]["sip"].is_null());
+  CHECK(j["summary"]["sip"]["ok"] == 1);
+  CHECK(crawlExitCode(c, r) == 0);
+  c.peers[0].sip = CrawlSip{0, 2000, "timeout"};
+  j = crawlJson(ctx, c, r);
+  CHECK(j["peers"][0]["sip"]["status"].is_null());
+  CHECK(j["peers"][0]["sip"]["error"] == "timeout");
+  CHECK(crawlSummary(ctx, c, r).find("sip: 1 peers probed, 0 answered 2xx, 1 failed") != std::string::npos);
+  CHECK(crawlExitCode(c, r) == 1);
+}
+
+TEST_CASE("crawl report: a sampled key short of replicas is a finding") {
+  const auto c = twoPeers(true);
+  std::vector<ring::CrawledPeer> peers;
+  for (const auto& v : c.peers) peers.push_back(v.peer);
+  const core::NodeId key{1, 5};  // between the two peers: peer b is responsible
+  auto full = ring::analyse(peers, {{key, {c.peers[0].peer.id, c.peers[1].peer.id}}}, std::nullopt);
+  REQUIRE(full.replicas.size() == 1);
+  CHECK(full.replicas[0].expected == 2);
+  CHECK(full.replicas[0].present == 2);
+  CHECK(crawlExitCode(c, full) == 0);
+  auto shortOne = ring::analyse(peers, {{key, {c.peers[1].peer.id}}}, std::nullopt);
+  CHECK(shortOne.replicas[0].present == 1);
+  CHECK(crawlExitCode(c, shortOne) == 1);
+}
+
+TEST_CASE("crawl report: the previous document gives churn input, bad ones a clear error") {
+  const auto c = twoPeers(false);
+  CrawlContext ctx{"p2pmon", {"127.0.0.1:1"}, 1000.0};
+  const auto doc = nlohmann::json::parse(crawlJson(ctx, c, analyseOf(c)).dump());
+  auto prev = previousFromJson(doc, 1060.0);
+  REQUIRE(prev.ok());
+  CHECK(prev->ageS == doctest::Approx(60.0));
+  REQUIRE(prev->peers.size() == 1);  // only the reachable one
+  CHECK(prev->peers[0].id == c.peers[0].peer.id);
+  CHECK(prev->peers[0].uptimeS == 10u);
+  CHECK_FALSE(previousFromJson(nlohmann::json::object(), 0).ok());
+  auto broken = doc;
+  broken["peers"][0]["node_id"] = "xyz";
+  CHECK(previousFromJson(broken, 0).error().code == "bad_previous");
+}
+
+TEST_CASE("replica sample: keys spread over the reporting peers, holders follow the ring") {
+  std::vector<ChordPeerVisit> visits(4);
+  for (std::size_t i = 0; i < visits.size(); ++i) {
+    visits[i].peer.id = core::NodeId{(i + 1) * 100, 0};
+    visits[i].peer.reachable = i != 3;
+    visits[i].peer.address = "127.0.0.1:" + std::to_string(1000 + i);
+  }
+  for (std::uint64_t k = 0; k < 8; ++k) visits[0].storedKeys.push_back({core::NodeId{k, 1}, overlay::RecordKind::UserLocation});
+  visits[1].storedKeys.push_back({core::NodeId{150, 0}, overlay::RecordKind::ProxyLocation});
+  visits[3].storedKeys.push_back({core::NodeId{350, 0}, overlay::RecordKind::UserLocation});  // unreachable: ignored
+  const auto keys = pickSampleKeys(visits, 2, 7);
+  REQUIRE(keys.size() == 2);
+  // One from each reporting peer before a second from the same one.
+  CHECK(std::count_if(keys.begin(), keys.end(), [](const auto& k) { return k.resource == core::NodeId{150, 0}; }) == 1);
+  CHECK(pickSampleKeys(visits, 100, 7).size() == 9);
+  const auto ring = ringOrder(visits);
+  CHECK(ring.size() == 3);
+  CHECK(expectedHolders(ring, core::NodeId{150, 0}) == std::vector<std::size_t>{1, 2, 0});
+  CHECK(expectedHolders(ring, core::NodeId{301, 0}) == std::vector<std::size_t>{0, 1, 2});  // wraps
 }
