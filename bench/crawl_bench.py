@@ -8,6 +8,19 @@ consistent ring of N (bounded), then runs P2PMON_BENCH_ROUNDS (3) crawls
 under /usr/bin/time and prints the median wall time, peers per second,
 requests per peer, peers found and the crawler's maximum resident memory.
 The swarm is stopped by its pid at the end.
+
+Then the agents' cost (P2PMON_BENCH_AGENT_PEERS, default 1000; 0 skips):
+a swarm of that many peers with SIP and RTP reflectors, its embedded
+agents off and on (pushing to a p2pmon-collector with their default
+checks and intervals; nat_behaviour against a p2pmon-probe stun-server),
+alternated P2PMON_BENCH_AGENT_ROUNDS times (default 2) so both see the
+same machine. Each run waits for the ring to settle, lets the agents run
+P2PMON_BENCH_AGENT_WARMUP s (default 30), then measures the swarm
+process's CPU (utime + stime from /proc) over P2PMON_BENCH_AGENT_WINDOW s
+(default 120) and its resident memory at the end. Agents' checks start at
+a random phase of their interval, so a window of any length sees their
+average rate. Prints medians and the on/off ratios (goals: CPU < 1.10,
+memory < 1.20).
 """
 
 import json
@@ -23,6 +36,12 @@ import time
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 PEER = os.path.join(BUILD, "overlay-agent", "p2pmon-peer")
 CRAWL = os.path.join(BUILD, "probes", "p2pmon-crawl")
+PROBE = os.path.join(BUILD, "probes", "p2pmon-probe")
+COLLECTOR = os.path.join(BUILD, "collector", "p2pmon-collector")
+AGENT_PEERS = int(os.environ.get("P2PMON_BENCH_AGENT_PEERS", "1000"))
+AGENT_ROUNDS = int(os.environ.get("P2PMON_BENCH_AGENT_ROUNDS", "2"))
+AGENT_WARMUP = float(os.environ.get("P2PMON_BENCH_AGENT_WARMUP", "30"))
+AGENT_WINDOW = float(os.environ.get("P2PMON_BENCH_AGENT_WINDOW", "120"))
 SIZES = [int(x) for x in os.environ.get("P2PMON_BENCH_CRAWL_SIZES", "1000,5000").split(",")]
 ROUNDS = int(os.environ.get("P2PMON_BENCH_ROUNDS", "3"))
 STABILIZE = os.environ.get("P2PMON_BENCH_CRAWL_STABILIZE", "500")
@@ -74,13 +93,113 @@ def bench(n, work):
             swarm.wait()
 
 
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def agent_run(n, agents, work, collector_url, stun):
+    out = open(os.path.join(work, f"agents-{agents}.out"), "w+")
+    cmd = [PEER, "--swarm", str(n), "--base-port", "0", "--listen", "127.0.0.1:0",
+           "--stabilize-interval", "1000", "--sip-listen", "127.0.0.1:0", "--domain", "localhost",
+           "--rtp-reflector", "0"]
+    if agents:
+        spool = os.path.join(work, "spool")
+        subprocess.run(["rm", "-rf", spool])
+        cmd += ["--agent-collector", collector_url, "--agent-spool", spool, "--agent-stun", stun]
+    swarm = subprocess.Popen(cmd, stdout=out, stderr=open(os.path.join(work, "agents.log"), "a"))
+    try:
+        deadline = time.monotonic() + 120
+        text = ""
+        while time.monotonic() < deadline and not re.search(r"^ready ", text, re.M):
+            time.sleep(0.5)
+            out.seek(0)
+            text = out.read()
+        bootstrap = re.search(r"^peer \S+ (\S+)", text, re.M).group(1)
+        path = os.path.join(work, "agents-crawl.json")
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            code, _, _, doc = crawl(bootstrap, path)
+            if code == 0 and doc["summary"]["answered"] == n:
+                break
+            time.sleep(2)
+        time.sleep(AGENT_WARMUP)
+        c0, t0 = cpu_seconds(swarm.pid), time.monotonic()
+        time.sleep(AGENT_WINDOW)
+        c1, t1 = cpu_seconds(swarm.pid), time.monotonic()
+        return {"agents": agents, "cpu_pct": 100.0 * (c1 - c0) / (t1 - t0), "rss_mb": rss_mb(swarm.pid)}
+    finally:
+        stop(swarm)
+
+
+def agents_cost(work):
+    port, nsca = free_port(), free_port()
+    collector = subprocess.Popen([COLLECTOR, "--db", os.path.join(work, "agents.db"),
+                                  "--http-listen", f"127.0.0.1:{port}", "--nsca-listen", f"127.0.0.1:{nsca}"],
+                                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "collector.log"), "w"))
+    stun = subprocess.Popen([PROBE, "stun-server", "--listen", "127.0.0.1:0", "--alt-listen", "127.0.0.2:0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        m = re.match(r"STUN server on ([^,\s]+)", stun.stdout.readline())
+        runs = []
+        for _ in range(AGENT_ROUNDS):
+            for agents in (False, True):
+                runs.append(agent_run(AGENT_PEERS, agents, work, f"http://127.0.0.1:{port}", m.group(1)))
+                print(f"crawl-bench: agents {'on' if agents else 'off'}: {runs[-1]}", file=sys.stderr, flush=True)
+        hosts = json.loads(subprocess.run(["curl", "-s", f"http://127.0.0.1:{port}/api/v1/status"],
+                                          capture_output=True, text=True).stdout or "{}")
+        off = [r for r in runs if not r["agents"]]
+        on = [r for r in runs if r["agents"]]
+        row = {"peers": AGENT_PEERS, "window_s": AGENT_WINDOW,
+               "cpu_off_pct": statistics.median(r["cpu_pct"] for r in off),
+               "cpu_on_pct": statistics.median(r["cpu_pct"] for r in on),
+               "rss_off_mb": statistics.median(r["rss_mb"] for r in off),
+               "rss_on_mb": statistics.median(r["rss_mb"] for r in on),
+               "collector_status": hosts, "runs": runs}
+        row["cpu_ratio"] = row["cpu_on_pct"] / max(row["cpu_off_pct"], 1e-9)
+        row["rss_ratio"] = row["rss_on_mb"] / max(row["rss_off_mb"], 1e-9)
+        return row
+    finally:
+        stop(stun)
+        stop(collector)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="p2pmon-crawlbench-")
     rows = []
+    agents = None
     try:
         for n in SIZES:
             rows.append(bench(n, work))
             print(f"crawl-bench: {n} done", file=sys.stderr, flush=True)
+        if AGENT_PEERS > 0:
+            agents = agents_cost(work)
     finally:
         subprocess.run(["rm", "-rf", work])
     print(f"\np2pmon-crawl, median of {ROUNDS} (wall time includes process start)")
@@ -90,7 +209,14 @@ def main():
         print(f"{r['peers']:>6} {r['found']:>6} {str(r['consistent']):>10} {r['wall_s']:>8.3f} "
               f"{r['crawl_s']:>8.3f} {r['peers_per_s']:>9.0f} {r['requests_per_peer']:>8.2f} "
               f"{r['rss_mb']:>7.1f}  {r['runs']}")
-    print("BENCH_JSON " + json.dumps({"crawl": rows}))
+    if agents:
+        print(f"\nagents' cost: {agents['peers']}-peer swarm, agents off vs on, median of "
+              f"{AGENT_ROUNDS} alternated runs, CPU over {AGENT_WINDOW:.0f} s")
+        print(f"  CPU    off {agents['cpu_off_pct']:6.2f}% of a core   on {agents['cpu_on_pct']:6.2f}%   "
+              f"ratio {agents['cpu_ratio']:.3f} (goal < 1.10)")
+        print(f"  memory off {agents['rss_off_mb']:6.1f} MB           on {agents['rss_on_mb']:6.1f} MB   "
+              f"ratio {agents['rss_ratio']:.3f} (goal < 1.20)")
+    print("BENCH_JSON " + json.dumps({"crawl": rows, "agents": agents}))
     return 0
 
 

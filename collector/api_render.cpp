@@ -167,7 +167,8 @@ json renderStatus(const Stats& stats, const StoreFacts& facts, const std::string
               {"forwarded_total", stats.forwarded.load()},
               {"forward_lag", stats.forwardLag.load()},
               {"forward_waits", stats.forwardWaits.load()},
-              {"pruned_results_total", stats.prunedResults.load()}};
+              {"pruned_results_total", stats.prunedResults.load()},
+              {"results_duplicate_total", stats.duplicates.load()}};
 }
 
 namespace {
@@ -245,6 +246,10 @@ std::string renderPrometheus(const Stats& stats, const StoreFacts& facts,
   metric(out, "p2pmon_collector_pruned_results_total", "counter",
          "History rows removed by retention.");
   out += "p2pmon_collector_pruned_results_total " + std::to_string(stats.prunedResults.load()) +
+         "\n";
+  metric(out, "p2pmon_collector_results_duplicate_total", "counter",
+         "Results accepted but not stored again, as an identical one was stored already.");
+  out += "p2pmon_collector_results_duplicate_total " + std::to_string(stats.duplicates.load()) +
          "\n";
   return out;
 }

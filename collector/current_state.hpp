@@ -27,6 +27,10 @@ struct CurrentRow {
   // result that is now current, so a batch writes each row once.
   std::uint64_t batch = 0;
   std::size_t index = 0;
+  // Set by StoreWriter's duplicate check: the newest time among this row's
+  // results earlier in the batch being checked (pass `seenPass`).
+  std::uint64_t seenPass = 0;
+  double seenTime = 0;
 };
 
 struct HostRollup {

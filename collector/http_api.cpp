@@ -72,8 +72,13 @@ bool HttpApi::authorized(const httplib::Request& req) const {
   return sameSecret(req.get_header_value("Authorization"), "Bearer " + options_.token);
 }
 
+void HttpApi::addRoutes(std::function<void(httplib::Server&)> install) {
+  extraRoutes_.push_back(std::move(install));
+}
+
 void HttpApi::start() {
   routes();
+  for (const auto& install : extraRoutes_) install(*server_);
   server_->set_payload_max_length(options_.maxBodyBytes);
   server_->set_keep_alive_max_count(1000);
   // A reply goes out in more than one write (headers, body); with Nagle on,

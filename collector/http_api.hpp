@@ -4,9 +4,11 @@
 // write means the results are committed. Routes are documented in docs/api.md.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "collector/ingest_writer.hpp"
 #include "collector/stats.hpp"
@@ -38,9 +40,13 @@ class HttpApi {
   void stop();
   std::uint16_t port() const { return port_; }
 
+  // More routes, installed by start() after the built-in ones (crawl_api.hpp).
+  void addRoutes(std::function<void(httplib::Server&)> install);
+  // Whether a write carries the bearer token (always, without --token).
+  bool authorized(const httplib::Request& req) const;
+
  private:
   void routes();
-  bool authorized(const httplib::Request& req) const;
   void postResults(const httplib::Request& req, httplib::Response& res);
   void nrdp(const httplib::Request& req, httplib::Response& res);
   void getHistory(const httplib::Request& req, httplib::Response& res);
@@ -51,6 +57,7 @@ class HttpApi {
   IngestWriter& writer_;
   Stats& stats_;
   std::unique_ptr<httplib::Server> server_;
+  std::vector<std::function<void(httplib::Server&)>> extraRoutes_;
   std::uint16_t port_ = 0;
   std::thread thread_;
 };

@@ -60,20 +60,53 @@ bool IngestWriter::trySubmit(std::vector<core::CheckResult> results, Transport t
   return enqueue(Batch{std::move(results), t, {}, false});
 }
 
+bool IngestWriter::runAndWait(std::function<void()> job, std::string& error) {
+  Job j{std::move(job), {}};
+  auto done = j.done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      error = "stopping";
+      return false;
+    }
+    jobs_.push_back(std::move(j));
+  }
+  wake_.notify_one();
+  error = done.get();
+  return error.empty();
+}
+
+void IngestWriter::runJobs(std::deque<Job>& jobs) {
+  for (auto& j : jobs) {
+    try {
+      j.run();
+      j.done.set_value("");
+    } catch (const std::exception& e) {
+      core::logError(std::string("store job failed: ") + e.what());
+      j.done.set_value(e.what());
+    }
+  }
+  jobs.clear();
+}
+
 void IngestWriter::run() {
   std::vector<Batch> group;
+  std::deque<Job> jobs;
   while (true) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !queue_.empty(); });
+      wake_.wait_for(lock, std::chrono::seconds(1),
+                     [&] { return stopping_ || !queue_.empty() || !jobs_.empty(); });
       // Everything pending goes into one transaction.
       while (!queue_.empty()) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (group.empty() && stopping_) return;
+      jobs.swap(jobs_);
+      if (group.empty() && jobs.empty() && stopping_) return;
     }
     if (!group.empty()) commit(group);
+    runJobs(jobs);
     maybePrune();
   }
 }
@@ -103,6 +136,7 @@ void IngestWriter::commit(std::vector<Batch>& group) {
   std::vector<Batch> retry;
   if (error.empty()) {
     ++stats_.commits;
+    stats_.duplicates += store_.lastDuplicates();
     for (auto& b : group) {
       stats_.accepted(b.transport, b.results.size());
       if (b.acknowledged) b.done.set_value("");

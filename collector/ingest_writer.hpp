@@ -46,6 +46,12 @@ class IngestWriter {
   // Called on the writer thread after each successful commit with the last id.
   void onCommit(std::function<void(std::int64_t)> listener);
 
+  // Runs `job` on the writer thread after the pending results' commit, so
+  // other writes to the database (crawl snapshots, crawl_store.hpp) never
+  // compete with the result commits for SQLite's one write lock. Waits for
+  // it; false with `error` set when it threw or the writer is stopping.
+  bool runAndWait(std::function<void()> job, std::string& error);
+
  private:
   struct Batch {
     std::vector<core::CheckResult> results;
@@ -65,6 +71,12 @@ class IngestWriter {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Batch> queue_;
+  struct Job {
+    std::function<void()> run;
+    std::promise<std::string> done;  // empty string: ran
+  };
+  std::deque<Job> jobs_;
+  void runJobs(std::deque<Job>& jobs);
   std::size_t queued_ = 0;
   bool stopping_ = false;
   std::thread thread_;

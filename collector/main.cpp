@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "collector/crawl_api.hpp"
 #include "collector/http_api.hpp"
 #include "collector/ingest_writer.hpp"
 #include "collector/nagios_forwarder.hpp"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) try {
   int encryption = 1;
   double retentionDays = 30;
   std::size_t maxBody = 32;
+  std::size_t crawlRetention = 100;
   po::options_description opts("p2pmon-collector options");
   opts.add_options()
       ("help,h", "show this help and exit")
@@ -59,6 +61,9 @@ int main(int argc, char** argv) try {
        "forward every accepted result to this Nagios external command file (FIFO)")
       ("retention-days", po::value(&retentionDays)->default_value(30),
        "delete history and metric points older than this many days; 0 keeps all")
+      ("crawl-retention", po::value(&crawlRetention)->default_value(100),
+       "newest crawls per overlay that keep their peers (older ones keep their figures until "
+       "--retention-days); 0 keeps all")
       ("max-body-mb", po::value(&maxBody)->default_value(32),
        "largest HTTP request body in MiB (larger ones get 413)")
       ("log-level", po::value(&level)->default_value("info"), "debug, info, warning, error");
@@ -93,6 +98,9 @@ int main(int argc, char** argv) try {
   collector::StoreWriter store(db);
   collector::StoreReader reader(db, 8);
   collector::IngestWriter writer(store, stats, {.retentionDays = retentionDays});
+  // Crawl snapshots: written on the ingest writer's thread (one writer).
+  collector::CrawlStore crawlStore(db, {.keepPeers = crawlRetention, .days = retentionDays});
+  collector::CrawlReader crawlReader(db);
   std::unique_ptr<collector::NagiosForwarder> forwarder;
   if (!commandFile.empty()) {
     forwarder = std::make_unique<collector::NagiosForwarder>(commandFile, db, reader, stats);
@@ -111,6 +119,10 @@ int main(int argc, char** argv) try {
                            .maxBodyBytes = maxBody << 20,
                            .dbPath = db},
                           reader, writer, stats);
+  http.addRoutes([api = std::make_shared<collector::CrawlApi>(
+                      collector::CrawlDocLimits{}, crawlStore, crawlReader, writer,
+                      [&http](const httplib::Request& req) { return http.authorized(req); })](
+                     httplib::Server& s) { api->install(s); });
   nsca.start();
   http.start();
   const std::string httpHost = endpoint(httpListen, "http-listen").host;

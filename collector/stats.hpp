@@ -37,6 +37,9 @@ class Stats {
   std::atomic<std::uint64_t> forwardWaits{0};  // times the command file had no reader
   std::atomic<std::int64_t> forwardLag{0};     // results committed but not yet forwarded
   std::atomic<std::uint64_t> prunedResults{0};
+  // Accepted but not stored again: an identical result was stored already
+  // (an agent resending a batch whose reply it did not get).
+  std::atomic<std::uint64_t> duplicates{0};
 
  private:
   std::atomic<std::uint64_t> accepted_[kTransports];

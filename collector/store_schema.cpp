@@ -127,6 +127,53 @@ DROP TABLE results;
 ALTER TABLE results_v3 RENAME TO results;
 CREATE INDEX results_by_service ON results(service_id, time);
 )sql"},
+    // 4: crawl snapshots (POST /api/v1/crawls, collector/crawl_store.hpp):
+    // one row per crawl with its summary figures as columns (the overview
+    // and history read only these) and the documents' summary and ring
+    // objects as JSON, and one row per crawled peer. Retention drops the
+    // peers of older crawls first (peers_stored 0) and whole crawls after
+    // --retention-days. New tables only: the existing data is untouched.
+    {R"sql(
+CREATE TABLE crawls(
+  id INTEGER PRIMARY KEY,
+  overlay TEXT NOT NULL,
+  started_at REAL NOT NULL,
+  seconds REAL NOT NULL,
+  received REAL NOT NULL,
+  found INTEGER NOT NULL,
+  reachable INTEGER NOT NULL,
+  unreachable INTEGER NOT NULL,
+  unvisited INTEGER NOT NULL,
+  consistent INTEGER NOT NULL,
+  rings TEXT NOT NULL,
+  dangling INTEGER NOT NULL,
+  churn_joined INTEGER,
+  churn_left INTEGER,
+  churn_restarted INTEGER,
+  peers_stored INTEGER NOT NULL,
+  bootstrap TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  ring TEXT NOT NULL,
+  UNIQUE(overlay, started_at));
+CREATE INDEX crawls_by_start ON crawls(started_at);
+
+CREATE TABLE crawl_peers(
+  crawl_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  node_id TEXT,
+  address TEXT NOT NULL,
+  reachable INTEGER NOT NULL,
+  error TEXT,
+  rtt_ms REAL,
+  attempts INTEGER NOT NULL,
+  software_version TEXT,
+  uptime_s INTEGER,
+  successor TEXT,
+  predecessor TEXT,
+  state INTEGER,
+  detail TEXT NOT NULL,
+  PRIMARY KEY(crawl_id, seq)) WITHOUT ROWID;
+)sql"},
 };
 constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kSteps == kSchemaVersion);

@@ -6,7 +6,7 @@
 
 namespace p2pmon::collector {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Sets WAL mode and brings the schema to kSchemaVersion. Throws when the
 // database is newer than this binary knows.

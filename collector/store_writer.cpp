@@ -104,7 +104,11 @@ StoreWriter::StoreWriter(const std::string& path)
       upsertSeries_(
           db_.prepare("INSERT INTO series(host, service, label, uom) VALUES(?1, ?2, ?3, ?4) "
                       "ON CONFLICT(host, service, label) DO UPDATE SET uom = excluded.uom "
-                      "WHERE uom != excluded.uom")) {
+                      "WHERE uom != excluded.uom")),
+      // On results_by_service(service_id, time).
+      findDuplicate_(db_.prepare(
+          "SELECT 1 FROM results WHERE service_id = ?1 AND time = ?2 AND state = ?3 "
+          "  AND output = ?4 AND perfdata = ?5 AND source = ?6 LIMIT 1")) {
   // Writer-side tuning; durability is unchanged (WAL + synchronous=NORMAL,
   // set in migrate()). A 64 MiB page cache keeps a big group commit's dirty
   // pages in memory instead of spilling them into the WAL mid-transaction,
@@ -165,7 +169,7 @@ std::int64_t StoreWriter::append(std::span<const core::CheckResult> results, dou
     // series registered inside it are gone again, and current_ holds states
     // the table does not (reloaded before the next batch).
     for (Statement* st : {&insertResult_, &insertResults_, &insertCurrent_, &updateCurrent_,
-                          &replaceHost_, &upsertSeries_}) {
+                          &replaceHost_, &upsertSeries_, &findDuplicate_}) {
       st->reset();
     }
     knownShapes_.clear();
@@ -189,6 +193,72 @@ void StoreWriter::findRows(std::span<const core::CheckResult> results) {
     }
     rows_[i] = &row;
   }
+}
+
+bool StoreWriter::isStored(std::int64_t serviceId, const core::CheckResult& r) {
+  findDuplicate_.bind(1, serviceId).bind(2, r.time).bind(3, static_cast<int>(r.state));
+  findDuplicate_.bindRef(4, r.output).bindRef(5, r.perfdata).bindRef(6, r.source);
+  const bool found = findDuplicate_.step();
+  findDuplicate_.reset();
+  return found;
+}
+
+namespace {
+std::string batchKey(std::int64_t serviceId, const core::CheckResult& r) {
+  std::string key = std::to_string(serviceId);
+  key.push_back('\0');
+  key.append(reinterpret_cast<const char*>(&r.time), sizeof r.time);
+  key.push_back(static_cast<char>(r.state));
+  // Lengths first: no text can pass for another's end and the next's start.
+  for (const std::string* s : {&r.output, &r.perfdata, &r.source}) {
+    key.append(std::to_string(s->size())).push_back(':');
+    key.append(*s);
+  }
+  return key;
+}
+}  // namespace
+
+// An agent that got no reply to a batch the store committed sends it again.
+// A result no newer than its service's newest one, in the store or earlier
+// in this batch, is skipped when an identical one (time, state, output,
+// perfdata, source) is stored or earlier in the batch. Newer results, the
+// common case, cost two comparisons and no query. Returns true when some
+// were skipped: kept_ then holds the others and rows_ matches it.
+bool StoreWriter::dropDuplicates(std::span<const core::CheckResult> results) {
+  duplicates_ = 0;
+  ++dedupPass_;
+  bool indexed = false;  // batchKeys_ holds the keys of results[0, i)
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    CurrentRow& row = *rows_[i];
+    const bool seen = row.seenPass == dedupPass_;
+    bool duplicate = row.applied && r.time <= row.lastCheck && isStored(row.id, r);
+    if (!duplicate && seen && r.time <= row.seenTime) {
+      if (!indexed) {
+        batchKeys_.clear();
+        for (std::size_t j = 0; j < i; ++j) batchKeys_.insert(batchKey(rows_[j]->id, results[j]));
+        indexed = true;
+      }
+      duplicate = batchKeys_.contains(batchKey(row.id, r));
+    }
+    if (indexed && !duplicate) batchKeys_.insert(batchKey(row.id, r));
+    if (!seen || r.time > row.seenTime) row.seenTime = r.time;
+    row.seenPass = dedupPass_;
+    if (!duplicate) continue;
+    if (duplicates_++ == 0) duplicate_.assign(results.size(), 0);
+    duplicate_[i] = 1;
+  }
+  if (indexed) batchKeys_.clear();
+  if (duplicates_ == 0) return false;
+  kept_.clear();
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (duplicate_[i]) continue;
+    kept_.push_back(results[i]);
+    rows_[n++] = rows_[i];
+  }
+  rows_.resize(n);
+  return true;
 }
 
 // History ids: a multi-row INSERT gives its rows consecutive ids (each new
@@ -223,6 +293,7 @@ std::int64_t StoreWriter::appendOrThrow(std::span<const core::CheckResult> resul
   // The text is bound without copying (bindRef): `results` outlives the
   // transaction.
   findRows(results);
+  if (dropDuplicates(results)) results = kept_;
   insertHistory(results, received);
 
   // Each row of `current` the batch changes is written once, from the last
@@ -269,6 +340,7 @@ std::int64_t StoreWriter::appendOrThrow(std::span<const core::CheckResult> resul
     replaceHost_.reset();
   }
   tx.commit();
+  if (!kept_.empty()) kept_ = {};  // the copies of a batch with duplicates
   return results.empty() ? 0 : ids_.back();
 }
 

@@ -31,12 +31,18 @@ class StoreWriter {
   // `before`; returns how many went. Call again until it returns 0.
   std::size_t pruneHistory(double before, std::size_t maxRows);
 
+  // Results of the last append() that were not stored again because the
+  // store held an identical one (see dropDuplicates()).
+  std::size_t lastDuplicates() const { return duplicates_; }
+
  private:
   std::int64_t appendOrThrow(std::span<const core::CheckResult> results, double received);
   void findRows(std::span<const core::CheckResult> results);
   void insertHistory(std::span<const core::CheckResult> results, double received);
   void registerSeries(const core::CheckResult& r);
   void loadCurrent();
+  bool dropDuplicates(std::span<const core::CheckResult> results);
+  bool isStored(std::int64_t serviceId, const core::CheckResult& r);
 
   Database db_;
   Statement insertResult_;
@@ -45,6 +51,7 @@ class StoreWriter {
   Statement updateCurrent_;
   Statement replaceHost_;
   Statement upsertSeries_;
+  Statement findDuplicate_;
   // The current table's states, and whether they still match it (not after
   // a rolled-back transaction, until reloaded).
   CurrentStates current_;
@@ -58,6 +65,14 @@ class StoreWriter {
   // registered already; a hit costs one scan of the text and no statement.
   std::unordered_set<std::string> knownShapes_;
   std::string shapeKey_;  // lookup key, reused so that a hit allocates nothing
+  // Duplicate check: its pass (CurrentRow::seenPass), the results of the
+  // batch that are kept when some were duplicates, and keys of the batch's
+  // results when a result is no newer than an earlier one of its service.
+  std::uint64_t dedupPass_ = 0;
+  std::size_t duplicates_ = 0;
+  std::vector<char> duplicate_;
+  std::vector<core::CheckResult> kept_;
+  std::unordered_set<std::string> batchKeys_;
 };
 
 }  // namespace p2pmon::collector

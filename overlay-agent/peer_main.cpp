@@ -16,8 +16,10 @@
 #include "core/version.hpp"
 #include "overlay-agent/media_services.hpp"
 #include "overlay-agent/overlay_port.hpp"
+#include "overlay-agent/peer_agent.hpp"
 #include "overlay-agent/peer_options.hpp"
 #include "overlay-agent/peer_swarm.hpp"
+#include "overlay-agent/result_pusher.hpp"
 #include "overlay-agent/sip_service.hpp"
 #include "overlay-agent/sofia_loop.hpp"
 
@@ -29,6 +31,9 @@ namespace {
 // After the Leave messages: time for their answers and retransmissions
 // (PeerConfig::requestTimeoutMs is 300 ms per attempt).
 constexpr std::chrono::milliseconds kLeaveGrace{300};
+// At exit, what the agent's outbox still holds may be sent this long; the
+// rest stays in the spool for the next start.
+constexpr std::chrono::milliseconds kOutboxGrace{2000};
 
 udp::endpoint resolve(udp::resolver& resolver, const core::HostPort& hp, const char* option) {
   boost::system::error_code ec;
@@ -142,10 +147,21 @@ int main(int argc, char** argv) try {
     if (!bound.rtp.empty()) line += " rtp=" + bound.rtp;
   }
   media.run();
+  // The embedded agent (docs/operations.md): on when a push target is given.
+  std::unique_ptr<agent::ResultOutbox> outbox;
+  std::unique_ptr<overlay::PeerAgent> peerAgent;
+  if (opts.agent.enabled) {
+    auto made = agent::makeOutbox(opts.agent.push);
+    if (!made) throw std::runtime_error("agent: " + made.error().message);
+    outbox = std::move(made).value();
+    peerAgent = std::make_unique<overlay::PeerAgent>(io, host, opts.agent, *outbox);
+    peerAgent->start();
+  }
   overlay::PeerSwarm swarm(io, host, plan);
   std::atomic<bool> failed{false};
   swarm.start(
-      [&sip, &mediaLine](overlay::ChordPeer& p) {
+      [&sip, &mediaLine, &peerAgent, index = std::size_t{0}](overlay::ChordPeer& p) mutable {
+        if (peerAgent) peerAgent->addPeer(p, index++);
         std::string line = "peer " + p.config().id.hex() + " " + p.config().endpoint.str();
         if (sip.loop) {
           line += " sip=" + sip.address(p);
@@ -173,6 +189,7 @@ int main(int argc, char** argv) try {
   sigwait(&stopSignals, &sig);
   core::logInfo(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": every peer leaves the overlay");
+  if (peerAgent) peerAgent->stop();  // before the peers go, so no check sees them leave
   sip.stop();
   media.stop();
   asio::post(io, [&] {
@@ -189,6 +206,15 @@ int main(int argc, char** argv) try {
                 ", request timeouts " + std::to_string(health.timeouts) +
                 "; dropped datagrams: " + overlay::formatDropped(health.dropped));
   if (!media.empty()) core::logInfo("media services: " + media.summary());
+  if (peerAgent) {
+    core::logInfo(peerAgent->summary());
+    outbox->stop(kOutboxGrace);
+    const auto o = outbox->stats();
+    core::logInfo("agent outbox: submitted " + std::to_string(o.submitted) + ", sent " +
+                  std::to_string(o.sent) + ", rejected " + std::to_string(o.rejected) +
+                  ", dropped (spool full) " + std::to_string(o.droppedFull) + ", left in spool " +
+                  std::to_string(o.queued));
+  }
   return failed ? 2 : 0;
 } catch (const std::exception& e) {
   std::cerr << "p2pmon-peer: " << e.what() << "\n";

@@ -75,6 +75,7 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
        "run an RTP reflector on UDP [ADDR:]PORT (ADDR defaults to the --listen host); with "
        "--swarm peer i on PORT+i (0: each a free port)");
   // clang-format on
+  opts.add(agentOptionDescription());
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -128,6 +129,7 @@ std::optional<PeerOptions> parsePeerOptions(int argc, const char* const argv[], 
   } else {
     check(vm.count("domain") == 0U, "--domain needs --sip-listen or --sip-base-port");
   }
+  o.agent = agentConfigFrom(vm, {swarm, o.stateDir, o.sip, o.rtpReflector.has_value()});
   if (!swarm) {
     check(vm.count("base-port") == 0U, "--base-port needs --swarm");
     check(vm.count("sip-base-port") == 0U, "--sip-base-port needs --swarm");

@@ -11,6 +11,7 @@
 
 #include "core/address.hpp"
 #include "core/log.hpp"
+#include "overlay-agent/agent_config.hpp"
 #include "overlay-agent/chord_peer.hpp"
 
 namespace p2pmon::overlay {
@@ -37,6 +38,8 @@ struct PeerOptions {
   std::optional<core::HostPort> stunListen;
   std::optional<core::HostPort> stunAltListen;  // only with stunListen
   std::optional<core::HostPort> rtpReflector;
+  // The embedded agent (agent_config.hpp): enabled when a push target is given.
+  AgentConfig agent;
 };
 
 // Bounds on the options, with the reason they exist.

@@ -311,7 +311,9 @@ void getBody(WireReader& r, DiagAns& b) {
     c.received = r.u64();
   }
   if (r.ok() && r.remaining() > 0) {
+    // Sent only when not empty: a zero count is bytes after the body.
     const std::size_t keys = r.count(kMaxStoredKeys);
+    if (r.ok() && keys == 0) r.fail("bytes after the body");
     for (std::size_t i = 0; i < keys && r.ok(); ++i) {
       auto& k = b.storedKeys.emplace_back();
       get(r, k.resource);

@@ -14,6 +14,7 @@
 #include "core/version.hpp"
 #include "overlay-agent/overlay_client.hpp"
 #include "probes/chord_crawl.hpp"
+#include "probes/crawl_post.hpp"
 #include "probes/crawl_report.hpp"
 #include "probes/crawl_sip.hpp"
 #include "probes/replica_sample.hpp"
@@ -30,6 +31,8 @@ int main(int argc, char** argv) try {
   long timeoutMs = 1000, maxDurationS = 600, sipTimeoutMs = 2000;
   std::size_t replicaKeys = 16;
   std::string previousFile;
+  probes::CrawlPostOptions post;
+  std::string tokenFile;
   po::options_description opts("p2pmon-crawl options");
   opts.add_options()
       ("help,h", "show this help and exit")
@@ -46,6 +49,9 @@ int main(int argc, char** argv) try {
       ("replica-keys", po::value(&replicaKeys)->default_value(replicaKeys), "record keys sampled for replica counts (0: none)")
       ("previous", po::value(&previousFile), "the previous crawl's JSON document, for churn (a missing file is skipped)")
       ("json", po::value(&jsonOut), "write the crawl as one JSON document to FILE ('-': stdout)")
+      ("collector", po::value(&post.url), "post the crawl to this p2pmon-collector (base URL)")
+      ("token", po::value(&post.token), "bearer token for --collector")
+      ("token-file", po::value(&tokenFile), "read the --collector token from this file's first line")
       ("quiet,q", "no summary");
   po::variables_map vm;
   try {
@@ -57,7 +63,8 @@ int main(int argc, char** argv) try {
   }
   if (vm.count("help") != 0U) {
     std::cout << "Usage: p2pmon-crawl --bootstrap ADDR:PORT [options]\n\n" << opts
-              << "\nExit: 0 every peer answered and the ring is consistent, 1 findings, 2 no crawl.\n";
+              << "\nExit: 0 every peer answered and the ring is consistent, 1 findings, 2 no crawl,\n"
+              << "3 the crawl ran but --collector did not take it.\n";
     return 0;
   }
   if (vm.count("version") != 0U) {
@@ -69,6 +76,10 @@ int main(int argc, char** argv) try {
     return 2;
   };
   if (bootstrap.empty()) return usage("--bootstrap is required");
+  if (!tokenFile.empty()) {
+    std::ifstream in(tokenFile);
+    if (!in || !std::getline(in, post.token)) return usage("cannot read --token-file " + tokenFile);
+  }
   if (concurrency < 1 || concurrency > 10000) return usage("--concurrency must be 1..10000");
   if (timeoutMs < 10 || timeoutMs > 60000) return usage("--timeout must be 10..60000 ms");
   if (attempts < 1 || attempts > 10) return usage("--attempts must be 1..10");
@@ -151,6 +162,14 @@ int main(int argc, char** argv) try {
     }
   }
   if (vm.count("quiet") == 0U) (jsonOut == "-" ? std::cerr : std::cout) << probes::crawlSummary(ctx, crawl, ring);
+  if (!post.url.empty()) {  // after the summary: a failed post still shows what the crawl saw
+    auto posted = probes::postCrawl(post, probes::crawlJson(ctx, crawl, ring).dump());
+    if (!posted) {
+      std::cerr << "p2pmon-crawl: --collector: " << posted.error().message << "\n";
+      return 3;
+    }
+    if (vm.count("quiet") == 0U) (jsonOut == "-" ? std::cerr : std::cout) << *posted << "\n";
+  }
   return probes::crawlExitCode(crawl, ring);
 } catch (const std::exception& e) {
   std::cerr << "p2pmon-crawl: " << e.what() << "\n";

@@ -1,7 +1,8 @@
 #!/bin/sh
-# The main job of `make demo`: the collector on its defaults next to a swarm
-# of 50 overlay peers in one p2pmon-peer process. Later issues add the
-# agents and the dashboard.
+# The main job of `make demo`: the collector on its defaults, a swarm of 50
+# overlay peers in one p2pmon-peer process whose embedded agents push their
+# checks to it, a STUN server for the agents' NAT check, and a crawl of the
+# overlay every minute posted to the collector.
 set -eu
 build=${1:-build}
 peers=50
@@ -12,8 +13,10 @@ mkdir -p demo-data
 # terminal's Ctrl-C, and `wait` (unlike a foreground job) lets the traps run.
 peer_pid=
 collector_pid=
+stun_pid=
+crawl_pid=
 stop_all() {
-  for pid in $collector_pid $peer_pid; do
+  for pid in $crawl_pid $collector_pid $peer_pid $stun_pid; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
@@ -22,11 +25,34 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+collector=http://127.0.0.1:8080
+echo "demo: starting p2pmon-collector: JSON API on $collector/api/v1/, NSCA on 127.0.0.1:5667"
+"$build/collector/p2pmon-collector" --db demo-data/p2pmon.db 2>demo-data/collector.log &
+collector_pid=$!
+
+# A STUN server with an alternate address for the agents' nat_behaviour check.
+: >demo-data/stun.txt
+"$build/probes/p2pmon-probe" stun-server --listen 127.0.0.1:0 --alt-listen 127.0.0.2:0 \
+  >demo-data/stun.txt 2>demo-data/stun.log &
+stun_pid=$!
+waited=0
+until grep -q '^STUN server on ' demo-data/stun.txt; do
+  waited=$((waited + 1))
+  if [ "$waited" -gt 100 ] || ! kill -0 "$stun_pid" 2>/dev/null; then
+    echo "demo: the STUN server did not start (see demo-data/stun.log)" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+stun=$(awk '/^STUN server on /{sub(/,$/, "", $4); print $4; exit}' demo-data/stun.txt)
+
 : >demo-data/peers.txt  # before the peers start: the wait below reads it at once
-echo "demo: starting $peers overlay peers (p2pmon-peer --swarm $peers) on 127.0.0.1, free UDP ports"
+echo "demo: starting $peers overlay peers (p2pmon-peer --swarm $peers) on 127.0.0.1, free UDP ports,"
+echo "demo:   their agents pushing to the collector (spool: demo-data/agent-spool)"
 "$build/overlay-agent/p2pmon-peer" --swarm "$peers" --base-port 0 --listen 127.0.0.1:0 \
   --sip-listen 127.0.0.1:0 --domain localhost \
   --stun-listen 127.0.0.1:0 --stun-alt-listen 127.0.0.2:0 --rtp-reflector 0 \
+  --agent-collector "$collector" --agent-spool demo-data/agent-spool --agent-stun "$stun" \
   >demo-data/peers.txt 2>demo-data/peers.log &
 peer_pid=$!
 waited=0
@@ -65,9 +91,27 @@ echo "demo:   RTP probe:  $build/probes/p2pmon-probe rtp --target $first_rtp --d
 echo "demo:   RTP check:  $build/plugins/check_p2p_rtp -H ${first_rtp%:*} -p ${first_rtp##*:} --duration 5 --mos-w 3.6 --mos-c 3.1"
 echo "demo:   a record:   $build/probes/p2pmon-probe put --peer $first --kind user --name sip:alice@example.org --contact sip:alice@192.0.2.1 --transport udp:192.0.2.1:5060"
 
-echo "demo: starting p2pmon-collector (Ctrl-C stops it and the peers)"
-echo "demo: the JSON API listens on http://127.0.0.1:8080/api/v1/ (try: curl http://127.0.0.1:8080/api/v1/status)"
-echo "demo: NSCA on 127.0.0.1:5667 (send_nsca with encryption_method=1, no password)"
-"$build/collector/p2pmon-collector" --db demo-data/p2pmon.db &
-collector_pid=$!
+
+# A crawl every minute, as cron would run it, posted to the collector; the
+# previous crawl's document gives the churn. The loop stops its own sleep.
+(
+  trap 'kill $sleep_pid 2>/dev/null; exit 0' TERM
+  while :; do
+    "$build/probes/p2pmon-crawl" -b "$first" --sip --collector "$collector" -q \
+      --previous demo-data/crawl.json --json demo-data/crawl.json >>demo-data/crawl.log 2>&1 || true
+    sleep 60 &
+    sleep_pid=$!
+    wait $sleep_pid
+  done
+) &
+crawl_pid=$!
+
+echo "demo: agents push peer_health, sip_options, rtp_quality, nat_behaviour (STUN $stun) and dht_lookup"
+echo "demo:   results:    curl $collector/api/v1/hosts   (one host per peer, peer-XXXXXXXX)"
+echo "demo:   a check:    $build/plugins/check_p2p_result -H peer-XXXXXXXX -s peer_health   (names: the hosts above)"
+echo "demo: a crawl every minute (demo-data/crawl.json, demo-data/crawl.log), posted to the collector:"
+echo "demo:   crawls:     curl $collector/api/v1/crawls/latest"
+echo "demo:   overlay:    $build/plugins/check_p2p_overlay -U $collector --max-age 180"
+echo "demo:   live:       $build/plugins/check_p2p_overlay -H ${first%:*} -p ${first##*:} --peers-w 40: --peers-c 10:"
+echo "demo: NSCA on 127.0.0.1:5667 (send_nsca with encryption_method=1, no password); Ctrl-C stops everything"
 wait "$collector_pid"
