@@ -160,11 +160,26 @@ void ChordPeer::sendRecords(const PeerRef& to, std::uint8_t replica,
 }
 
 void ChordPeer::replicate(std::int64_t nowMs) {
-  // Our own range goes to the next two successors (replicas 1 and 2).
-  auto primary = store_.select([&](const NodeId& id) { return table_.isResponsible(id); });
+  // Our own range goes to the next two successors (replicas 1 and 2), when
+  // something changed since the last send to that successor or a refresh
+  // is due: an unchanged store is not sent again every round (a thousand
+  // agents' canary records made that a steady stream of Store messages).
   const auto& succs = table_.successors();
-  for (std::size_t i = 0; i < succs.size() && i < 2; ++i) {
-    sendRecords(succs[i], static_cast<std::uint8_t>(i + 1), primary, nowMs);
+  const auto& preds = table_.predecessors();
+  const NodeId pred = preds.empty() ? NodeId{} : preds.front().id;
+  std::optional<std::vector<Record>> primary;
+  for (std::size_t i = 0; i < succs.size() && i < replicaSent_.size(); ++i) {
+    ReplicaSent& last = replicaSent_[i];
+    const bool fresh = last.atMs >= 0 && last.to == succs[i].id && last.predecessor == pred &&
+                       last.generation == store_.generation() &&
+                       nowMs - last.atMs < kReplicaRefreshRounds * config_.replicateMs;
+    if (fresh) continue;
+    if (!primary) primary = store_.select([&](const NodeId& id) { return table_.isResponsible(id); });
+    last = {succs[i].id, pred, store_.generation(), nowMs};
+    sendRecords(succs[i], static_cast<std::uint8_t>(i + 1), *primary, nowMs,
+                [this, i, to = succs[i].id, at = nowMs](bool ok) {
+                  if (!ok && replicaSent_[i].to == to && replicaSent_[i].atMs == at) replicaSent_[i].atMs = -1;
+                });
   }
   // Records we are neither responsible for nor a replica of go to their
   // responsible peer and leave this store once it has them.

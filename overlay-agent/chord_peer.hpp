@@ -47,6 +47,10 @@ struct PeerConfig {
   std::uint16_t rtpPort = 0;
 };
 
+// Replication sends an unchanged store again after this many rounds
+// (a lost Store is retried by its request; this heals anything else).
+inline constexpr std::int64_t kReplicaRefreshRounds = 12;
+
 struct Outgoing {
   Endpoint to;
   std::vector<std::uint8_t> bytes;
@@ -194,6 +198,16 @@ class ChordPeer {
   std::int64_t nextFixFinger_ = 0;
   std::int64_t nextCheckPred_ = 0;
   std::int64_t nextReplicate_ = 0;
+  // What replicate() last sent to successor i (replicas 1 and 2): it sends
+  // again only when the successor, the predecessor (our range) or the
+  // store changed, a send failed, or kReplicaRefreshRounds rounds passed.
+  struct ReplicaSent {
+    NodeId to;
+    NodeId predecessor;
+    std::uint64_t generation = 0;
+    std::int64_t atMs = -1;  // -1: never, or failed
+  };
+  std::array<ReplicaSent, 2> replicaSent_{};
   std::mt19937_64 rng_;
   std::unordered_map<std::uint64_t, Pending> pending_;
   // A min-heap (std::push_heap, greater) of (deadline, transaction); entries

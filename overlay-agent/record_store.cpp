@@ -32,6 +32,7 @@ std::size_t RecordStore::merge(const Record& record, std::int64_t nowMs) {
     }
   }
   if (entries.empty()) records_.erase(it);
+  if (changed != 0) ++generation_;
   return changed;
 }
 
@@ -57,6 +58,7 @@ std::size_t RecordStore::expire(std::int64_t nowMs) {
     entries.erase(end, entries.end());
     it = entries.empty() ? records_.erase(it) : std::next(it);
   }
+  if (dropped != 0) ++generation_;
   return dropped;
 }
 
@@ -69,7 +71,7 @@ std::vector<Record> RecordStore::select(const std::function<bool(const NodeId&)>
 }
 
 void RecordStore::erase(const NodeId& resource, RecordKind kind) {
-  records_.erase({resource, kind});
+  if (records_.erase({resource, kind}) != 0) ++generation_;
 }
 
 bool RecordStore::contains(const NodeId& resource, RecordKind kind) const {

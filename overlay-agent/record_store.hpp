@@ -35,11 +35,15 @@ class RecordStore {
                                   std::int64_t nowMs) const;
 
   std::size_t recordCount() const { return records_.size(); }
+  // Changes whenever the stored data does (an entry merged, a record
+  // erased, entries expired): replication skips an unchanged store.
+  std::uint64_t generation() const { return generation_; }
   std::uint64_t bytes() const;
   bool contains(const NodeId& resource, RecordKind kind) const;
 
  private:
   std::map<std::pair<NodeId, RecordKind>, Record> records_;
+  std::uint64_t generation_ = 0;
 };
 
 bool isExpired(const Entry& e, std::int64_t nowMs);

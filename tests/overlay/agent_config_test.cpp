@@ -62,7 +62,9 @@ TEST_CASE("agent config: a collector URL turns it on with the default checks and
   CHECK_FALSE(enabled(a, AgentCheck::RtpQuality));    // nor reflectors
   CHECK_FALSE(enabled(a, AgentCheck::NatBehaviour));  // no STUN server
   CHECK(a.check(AgentCheck::PeerHealth).intervalMs == 60'000);
-  CHECK(a.check(AgentCheck::RtpQuality).intervalMs == 300'000);
+  CHECK(a.check(AgentCheck::RtpQuality).intervalMs == 900'000);
+  CHECK(a.check(AgentCheck::SipOptions).intervalMs == 300'000);
+  CHECK(a.check(AgentCheck::DhtLookup).intervalMs == 300'000);
   CHECK(a.check(AgentCheck::NatBehaviour).intervalMs == 3'600'000);
   CHECK(a.check(AgentCheck::SipOptions).metric("rtt").warning->text == "200");
   CHECK(a.check(AgentCheck::SipOptions).metric("rtt").critical->text == "1000");
