@@ -4,19 +4,23 @@ stun-server with an alternate address on 127.0.0.2) and short intervals,
 pushing to a p2pmon-collector over HTTP. The collector must hold a current
 result for every peer and every check, with the DESIGN.md model (host
 peer-XXXXXXXX, source agent:<node id>, output "LABEL STATE - text", valid
-perfdata) and sane states on a healthy swarm. Then SIGTERM: exit 0 and the
-agent's summary lines in the log. Starts and stops only its own processes,
+perfdata) and sane states on a healthy swarm. Then the collector is stopped
+for a while and started again on the same port and database: the results
+of that time wait in the agents' spool and arrive; after SIGTERM (exit 0,
+the agent's summary lines in the log) the database holds exactly as many
+agent results as the agents say they sent, none twice. Starts and stops only its own processes,
 by pid; every wait is bounded."""
 
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-from p2pmon_support import PROBE, Collector, Swarm, stop_process, wait_until
+from p2pmon_support import PROBE, Collector, Swarm, free_port, stop_process, wait_until
 
 PEERS = 100
 CHECKS = ("peer_health", "sip_options", "rtp_quality", "nat_behaviour", "dht_lookup")
@@ -67,7 +71,7 @@ def missing(current, hosts, max_age):
 def main():
     workdir = tempfile.mkdtemp(prefix="p2pmon-agent-it-")
     stun, stun_addr = start_stun_server()
-    collector = Collector(workdir=workdir).start()
+    collector = Collector(workdir=workdir, http_port=free_port()).start()
     args = ["--sip-base-port", "0", "--domain", "agent.test", "--rtp-reflector", "0",
             "--agent-collector", collector.http, "--agent-stun", stun_addr,
             "--agent-spool", os.path.join(workdir, "spool"),
@@ -131,13 +135,35 @@ def main():
         listed = collector.get("/api/v1/hosts")["hosts"]
         assert {h["host"] for h in listed} >= set(hosts), "hosts missing from /api/v1/hosts"
 
+        # The collector goes away for a while and comes back on the same
+        # port and database: what the agents produced meanwhile was spooled.
+        collector.stop()
+        time.sleep(12)
+        collector = Collector(workdir=workdir, db=collector.db, http_port=collector.http_port).start()
+        wait_until(lambda: "collector back" in swarm.log(), timeout=60 * SLOW, interval=1,
+                   what="the agents' pusher to find the collector again")
+        time.sleep(3)  # the spool drains in batches of 500
+
         code = swarm.stop(signal.SIGTERM, timeout=30 * SLOW)
         assert code == 0, f"exit {code}: {swarm.log()[-2000:]}"
         log = swarm.log()
         m = re.search(r"agent: 100 peer\(s\); results peer_health=(\d+) sip_options=(\d+) "
                       r"rtp_quality=(\d+) nat_behaviour=(\d+) dht_lookup=(\d+);", log)
         assert m and all(int(n) >= PEERS for n in m.groups()), log[-3000:]
-        assert re.search(r"agent outbox: submitted \d+, sent \d+", log), log[-3000:]
+        out = re.search(r"agent outbox: submitted (\d+), sent (\d+), rejected (\d+), "
+                        r"dropped \(spool full\) (\d+), left in spool (\d+)", log)
+        assert out, log[-3000:]
+        submitted, sent, rejected, dropped, left = map(int, out.groups())
+        assert "collector unreachable" in log, "the outage was not noticed"
+        assert rejected == 0 and dropped == 0 and submitted == sent + left, out.group(0)
+        collector.stop()
+        with sqlite3.connect(collector.db) as db:
+            stored = db.execute("SELECT count(*) FROM results").fetchone()[0]
+            twice = db.execute("SELECT count(*) FROM (SELECT 1 FROM results GROUP BY service_id, "
+                               "time, state, output HAVING count(*) > 1)").fetchone()[0]
+        assert twice == 0, f"{twice} results stored twice"
+        assert stored == sent, f"agents sent {sent}, the collector stored {stored}"
+        print(f"collector outage: {sent} results sent, {stored} stored, none twice, {left} left")
         print(f"agent swarm: {PEERS} peers x {len(CHECKS)} checks current; {m.group(0)}")
     finally:
         swarm.close()

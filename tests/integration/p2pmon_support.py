@@ -56,7 +56,8 @@ def stop_process(proc, sig, timeout, what):
 class Collector:
     """A p2pmon-collector process on free ports with its own database."""
 
-    def __init__(self, workdir=None, db=None, args=(), env=None):
+    def __init__(self, workdir=None, db=None, args=(), env=None, http_port=0):
+        self.http_port = http_port  # 0: a free port; fixed to come back on the same one
         self.owns_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="p2pmon-it-")
         self.db = db or os.path.join(self.workdir, "collector.db")
@@ -68,7 +69,7 @@ class Collector:
 
     def start(self, timeout=10.0):
         self.log = open(os.path.join(self.workdir, "collector.log"), "ab")
-        cmd = [COLLECTOR, "--db", self.db, "--http-listen", "127.0.0.1:0",
+        cmd = [COLLECTOR, "--db", self.db, "--http-listen", f"127.0.0.1:{self.http_port}",
                "--nsca-listen", "127.0.0.1:0"] + self.args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log,
                                      stdin=subprocess.DEVNULL, env=self.env)
