@@ -127,8 +127,13 @@ std::string crawlSummary(const CrawlContext& c, const ChordCrawlResult& crawl,
   for (const auto& [code, n] : s.errors) o << "  unreachable: " << n << " " << code << "\n";
   if (s.peerLimitHit) o << "  stopped at --max-peers: more peers were named\n";
   if (s.deadlineHit) o << "  stopped at --max-duration: not every peer was asked\n";
-  o << "ring: " << (r.consistent() ? "consistent" : "NOT consistent") << ", " << r.rings.size()
-    << (r.rings.size() == 1 ? " ring" : " rings");
+  o << "ring: " << (r.consistent() ? "consistent" : "NOT consistent") << ", ";
+  if (r.rings.empty() && r.reachable > 0) {
+    // Every chain of first successors runs into a dead or unknown peer.
+    o << "no closed ring (following first reachable successors never leads back)";
+  } else {
+    o << r.rings.size() << (r.rings.size() == 1 ? " ring" : " rings");
+  }
   if (r.rings.size() > 1) {
     o << " (sizes";
     for (auto n : r.rings) o << " " << n;

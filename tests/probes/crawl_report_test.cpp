@@ -144,3 +144,11 @@ TEST_CASE("replica sample: keys spread over the reporting peers, holders follow 
   CHECK(expectedHolders(ring, core::NodeId{150, 0}) == std::vector<std::size_t>{1, 2, 0});
   CHECK(expectedHolders(ring, core::NodeId{301, 0}) == std::vector<std::size_t>{0, 1, 2});  // wraps
 }
+
+TEST_CASE("crawl report: a ring broken by a dead peer has no closed ring and says so") {
+  const auto c = twoPeers(false);  // a names only b, and b is dead
+  CrawlContext ctx{"p2pmon", {"127.0.0.1:1"}, 1.7e9};
+  const auto r = analyseOf(c);
+  CHECK(r.rings.empty());
+  CHECK(crawlSummary(ctx, c, r).find("no closed ring") != std::string::npos);
+}
