@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/churn.hpp"
 #include "core/perfdata.hpp"
 
 namespace p2pmon::collector {
@@ -113,27 +114,20 @@ std::vector<PeerVerdict> judgePeers(const CrawlDoc& doc, const std::string& sour
 }
 
 Churn computeChurn(const std::vector<ChurnPeer>& previous, double ageS, const CrawlDoc& now) {
-  std::unordered_map<std::string, const CrawlPeerDoc*> live;
+  auto peer = [](const std::string& hex, std::optional<std::int64_t> up) -> std::optional<core::UptimePeer> {
+    auto id = core::NodeId::fromHex(hex);
+    if (!id) return std::nullopt;
+    return core::UptimePeer{*id, up ? std::optional<double>(static_cast<double>(*up)) : std::nullopt};
+  };
+  std::vector<core::UptimePeer> before, live;
+  for (const auto& p : previous)
+    if (auto u = peer(p.nodeId, p.uptimeS)) before.push_back(*u);
   for (const auto& p : now.peers)
-    if (p.reachable && p.nodeId) live.emplace(*p.nodeId, &p);
-  Churn c;
-  std::unordered_set<std::string> before;
-  for (const auto& p : previous) {
-    if (!before.insert(p.nodeId).second) continue;
-    auto it = live.find(p.nodeId);
-    if (it == live.end()) {
-      ++c.left;
-      continue;
-    }
-    const auto up = it->second->uptimeS;
-    if (up && ((ageS >= 1 && static_cast<double>(*up) + 1.0 < ageS) ||
-               (p.uptimeS && *up < *p.uptimeS))) {
-      ++c.restarted;
-    }
-  }
-  for (const auto& [id, p] : live)
-    if (before.count(id) == 0) ++c.joined;
-  return c;
+    if (p.reachable && p.nodeId)
+      if (auto u = peer(*p.nodeId, p.uptimeS)) live.push_back(*u);
+  const auto c = core::compareCrawls(before, live, ageS);
+  return {static_cast<std::int64_t>(c.joined.size()), static_cast<std::int64_t>(c.left.size()),
+          static_cast<std::int64_t>(c.restarted.size())};
 }
 
 }  // namespace p2pmon::collector

@@ -40,8 +40,8 @@ struct Churn {
 };
 // Reachable peers against those of the previous crawl (ageS seconds
 // before): joined, left, and restarted (up for less than the time between
-// the crawls, or less than it was then; 1 s for rounding), as
-// probes/ring_analysis does for p2pmon-crawl --previous.
+// the crawls, or less than it was then; 1 s for rounding): the rule of
+// core/churn.hpp, which p2pmon-crawl --previous uses too.
 Churn computeChurn(const std::vector<ChurnPeer>& previous, double ageS, const CrawlDoc& now);
 
 }  // namespace p2pmon::collector

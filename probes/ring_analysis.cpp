@@ -1,5 +1,7 @@
 #include "probes/ring_analysis.hpp"
 
+#include "core/churn.hpp"
+
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -177,22 +179,13 @@ RingReport analyse(const std::vector<CrawledPeer>& input, const std::vector<Repl
 
   if (previous) {
     r.churnKnown = true;
-    IdSet before;
-    for (const auto& p : previous->peers) {
-      before.insert(p.id);
-      if (!isLive(p.id)) {
-        r.left.push_back(p.id);
-        continue;
-      }
-      const auto now = byId.at(p.id)->uptimeS;
-      // Up for less time than has passed since the last crawl (1 s for
-      // rounding), or less than it was then: it started again in between.
-      if (now && ((previous->ageS >= 1 && *now + 1.0 < previous->ageS) ||
-                  (p.uptimeS && *now < *p.uptimeS)))
-        r.restarted.push_back(p.id);
-    }
-    for (const auto& n : ring.ids())
-      if (before.count(n) == 0) r.joined.push_back(n);
+    std::vector<core::UptimePeer> before, now;
+    for (const auto& p : previous->peers) before.push_back({p.id, p.uptimeS});
+    for (const auto& n : ring.ids()) now.push_back({n, byId.at(n)->uptimeS});
+    auto c = core::compareCrawls(before, now, previous->ageS);
+    r.joined = std::move(c.joined);
+    r.left = std::move(c.left);
+    r.restarted = std::move(c.restarted);
   }
   return r;
 }
