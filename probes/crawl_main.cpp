@@ -7,7 +7,6 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <random>
 
 #include <boost/program_options.hpp>
 
@@ -16,8 +15,7 @@
 #include "probes/chord_crawl.hpp"
 #include "probes/crawl_post.hpp"
 #include "probes/crawl_report.hpp"
-#include "probes/crawl_sip.hpp"
-#include "probes/replica_sample.hpp"
+#include "probes/crawl_run.hpp"
 
 namespace po = boost::program_options;
 using namespace p2pmon;
@@ -105,52 +103,36 @@ int main(int argc, char** argv) try {
       std::cerr << "\rp2pmon-crawl: " << finished << "/" << discovered << " peers" << std::flush;
     };
   }
-  probes::CrawlContext ctx;
-  ctx.overlay = overlay;
-  ctx.bootstrap = bootstrap;
-  ctx.startedAt = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  probes::CrawlExtras extras;
+  extras.replicaKeys = replicaKeys;
   // The previous crawl is read before this one writes: `--previous F --json F` works from cron.
-  std::optional<probes::ring::PreviousCrawl> previous;
   if (!previousFile.empty()) {
     std::ifstream f(previousFile);
     if (f) {
       auto doc = nlohmann::json::parse(f, nullptr, false);
-      auto prev = probes::previousFromJson(doc, ctx.startedAt);
+      const double now =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      auto prev = probes::previousFromJson(doc, now);
       if (!prev) {
         std::cerr << "p2pmon-crawl: " << previousFile << ": " << prev.error().message << "\n";
         return 2;
       }
-      previous = *prev;
+      extras.previous = *prev;
     }
-  }
-  auto crawl = probes::crawlChord(o);
-  if (tty) std::cerr << "\r\033[K";
-  probes::ReplicaSampling replicas;
-  if (replicaKeys > 0 && crawl.summary.answered > 0) {
-    probes::ReplicaSampleOptions ro;
-    ro.overlay = overlay;
-    ro.keys = replicaKeys;
-    ro.concurrency = concurrency;
-    ro.timeout = o.limits.timeout;
-    ro.attempts = attempts;
-    ro.seed = std::random_device{}();
-    replicas = probes::sampleReplicas(ro, crawl.peers);
-    ctx.replicaRequests = replicas.requests;
-    ctx.replicaUnanswered = replicas.unanswered;
   }
   if (vm.count("sip") != 0U) {
     probes::SipProberOptions so;
     so.timeout = std::chrono::milliseconds(sipTimeoutMs);
     so.maxInFlight = std::min<std::size_t>(probes::kMaxInFlight, concurrency);
     so.fromUri = "sip:p2pmon-crawl@invalid";
-    probes::probeCrawledSip(crawl.peers, so);
-    ctx.sipProbed = true;
+    extras.sip = so;
   }
-  std::vector<probes::ring::CrawledPeer> peers;
-  for (const auto& v : crawl.peers) peers.push_back(v.peer);
-  const auto ring = probes::ring::analyse(peers, replicas.samples, previous);
+  const auto run = probes::runCrawl(o, bootstrap, extras);
+  if (tty) std::cerr << "\r\033[K";
+  const auto& [ctx, crawl, ring] = run;
+  const auto json = probes::crawlJson(ctx, crawl, ring);
   if (!jsonOut.empty()) {
-    const auto doc = probes::crawlJson(ctx, crawl, ring).dump(2) + "\n";
+    const std::string doc = json.dump(2) + "\n";
     if (jsonOut == "-") {
       std::cout << doc;
     } else {
@@ -163,7 +145,7 @@ int main(int argc, char** argv) try {
   }
   if (vm.count("quiet") == 0U) (jsonOut == "-" ? std::cerr : std::cout) << probes::crawlSummary(ctx, crawl, ring);
   if (!post.url.empty()) {  // after the summary: a failed post still shows what the crawl saw
-    auto posted = probes::postCrawl(post, probes::crawlJson(ctx, crawl, ring).dump());
+    auto posted = probes::postCrawl(post, json.dump());
     if (!posted) {
       std::cerr << "p2pmon-crawl: --collector: " << posted.error().message << "\n";
       return 3;
