@@ -2,21 +2,14 @@
 
 #include <unordered_map>
 
-namespace p2pmon::probes {
+#include "core/address.hpp"
 
-std::string hostOfAddress(const std::string& address) {
-  if (!address.empty() && address.front() == '[') {
-    const auto close = address.find(']');
-    return close == std::string::npos ? std::string() : address.substr(1, close - 1);
-  }
-  const auto colon = address.rfind(':');
-  return colon == std::string::npos ? std::string() : address.substr(0, colon);
-}
+namespace p2pmon::probes {
 
 CrawlSipSummary probeCrawledSip(std::vector<ChordPeerVisit>& visits, const SipProberOptions& options) {
   std::vector<std::size_t> targets;
   for (std::size_t i = 0; i < visits.size(); ++i)
-    if (visits[i].peer.reachable && visits[i].sipPort != 0 && !hostOfAddress(visits[i].peer.address).empty())
+    if (visits[i].peer.reachable && visits[i].sipPort != 0 && core::parseHostPort(visits[i].peer.address))
       targets.push_back(i);
   if (targets.empty()) return {};
   SipProber prober(options);
@@ -26,9 +19,9 @@ CrawlSipSummary probeCrawledSip(std::vector<ChordPeerVisit>& visits, const SipPr
   std::vector<std::string> uris(targets.size());
   for (std::size_t t = 0; t < targets.size(); ++t) {
     const auto& v = visits[targets[t]];
-    const auto host = hostOfAddress(v.peer.address);
-    const bool v6 = host.find(':') != std::string::npos;
-    uris[t] = "sip:" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(v.sipPort) + ";transport=udp";
+    auto sip = *core::parseHostPort(v.peer.address);
+    sip.port = v.sipPort;
+    uris[t] = "sip:" + sip.str() + ";transport=udp";
   }
   std::unordered_map<std::string, std::size_t> byUri;
   for (std::size_t t = 0; t < targets.size(); ++t) byUri.emplace(uris[t], targets[t]);

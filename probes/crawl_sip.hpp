@@ -16,9 +16,6 @@ struct CrawlSipSummary {
   std::size_t failed = 0;  // no answer, or another status
 };
 
-// The host part of a visit's "IP:PORT" / "[v6]:PORT" address, or empty.
-std::string hostOfAddress(const std::string& address);
-
 CrawlSipSummary probeCrawledSip(std::vector<ChordPeerVisit>& visits, const SipProberOptions& options);
 CrawlSipSummary summariseSip(const std::vector<ChordPeerVisit>& visits);
 
