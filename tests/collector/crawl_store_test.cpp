@@ -1,33 +1,22 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <unistd.h>
-
 #include "collector/crawl_api.hpp"
 #include "collector/crawl_store.hpp"
 #include "collector/store_reader.hpp"
 #include "collector/store_schema.hpp"
 #include "collector/store_writer.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/crawl_samples.hpp"
 
 using namespace p2pmon;
 using namespace p2pmon::collector;
+using p2pmon::test::TempDb;
 using nlohmann::json;
 using test::crawlSample;
 using test::kNow;
 
 namespace {
-struct TempDb {
-  std::filesystem::path dir;
-  std::string path;
-  TempDb() {
-    char tmpl[] = "/tmp/p2pmon-crawl-store-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = (dir / "test.db").string();
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
-
 CrawlDoc doc(const json& j) {
   auto d = parseCrawlDocument(j.dump(), kNow);
   REQUIRE(d);

@@ -1,27 +1,16 @@
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "collector/store_reader.hpp"
 #include "collector/store_writer.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace p2pmon;
 using namespace p2pmon::collector;
+using p2pmon::test::TempDb;
 
 namespace {
-struct TempDb {
-  std::filesystem::path dir;
-  std::string path;
-  TempDb() {
-    char tmpl[] = "/tmp/p2pmon-dup-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = (dir / "test.db").string();
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
-
 core::CheckResult numbered(int i, double time, std::string service = "seq") {
   return {"drv-host", std::move(service), core::State::Ok, "n=" + std::to_string(i), "", time,
           "test"};

@@ -1,27 +1,16 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <unistd.h>
-
 #include "collector/store_reader.hpp"
 #include "collector/store_schema.hpp"
 #include "collector/store_writer.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace p2pmon;
 using namespace p2pmon::collector;
+using p2pmon::test::TempDb;
 
 namespace {
-struct TempDb {
-  std::filesystem::path dir;
-  std::string path;
-  TempDb() {
-    char tmpl[] = "/tmp/p2pmon-store-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = (dir / "test.db").string();
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
-
 core::CheckResult result(std::string host, std::string service, core::State state, double time,
                          std::string perf = "") {
   return {std::move(host), std::move(service), state, "out", std::move(perf), time, "test"};

@@ -7,31 +7,15 @@
 
 #include "overlay-agent/agent_config.hpp"
 #include "overlay-agent/peer_options.hpp"
+#include "tests/support/peer_cli.hpp"
 
 using namespace p2pmon;
 using namespace p2pmon::overlay;
 namespace fs = std::filesystem;
+using p2pmon::test::parse;
+using p2pmon::test::refusal;
 
 namespace {
-PeerOptions parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "p2pmon-peer");
-  std::ostringstream out;
-  auto o = parsePeerOptions(static_cast<int>(args.size()), args.data(), out);
-  REQUIRE(o.has_value());
-  return *o;
-}
-
-std::string refusal(std::vector<const char*> args) {
-  args.insert(args.begin(), "p2pmon-peer");
-  std::ostringstream out;
-  try {
-    parsePeerOptions(static_cast<int>(args.size()), args.data(), out);
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "accepted";
-}
-
 struct TempFile {
   fs::path path = fs::temp_directory_path() / ("p2pmon-agent-config-" + randomNodeId().shortHex());
   explicit TempFile(const std::string& text) { std::ofstream(path) << text; }

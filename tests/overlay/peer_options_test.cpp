@@ -6,36 +6,14 @@
 #include <stdexcept>
 
 #include "overlay-agent/peer_options.hpp"
+#include "tests/support/peer_cli.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace p2pmon;
 using namespace p2pmon::overlay;
 namespace fs = std::filesystem;
-
-namespace {
-PeerOptions parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "p2pmon-peer");
-  std::ostringstream out;
-  auto o = parsePeerOptions(static_cast<int>(args.size()), args.data(), out);
-  REQUIRE(o.has_value());
-  return *o;
-}
-
-std::string refusal(std::vector<const char*> args) {
-  args.insert(args.begin(), "p2pmon-peer");
-  std::ostringstream out;
-  try {
-    parsePeerOptions(static_cast<int>(args.size()), args.data(), out);
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "accepted";
-}
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("p2pmon-peer-options-" + randomNodeId().shortHex());
-  ~TempDir() { fs::remove_all(path); }
-};
-}  // namespace
+using p2pmon::test::parse;
+using p2pmon::test::refusal;
 
 TEST_CASE("peer options: defaults are one peer on 127.0.0.1:6084 starting overlay p2pmon") {
   const PeerOptions o = parse({});
@@ -171,7 +149,7 @@ TEST_CASE("peer options: the Node-ID file is DIR/node-id, or DIR/node-id.<index>
 }
 
 TEST_CASE("peer options: a Node-ID is created once in the state directory and read back after") {
-  TempDir dir;
+  test::TempDir dir{"p2pmon-peer-options"};
   const std::string path = (dir.path / "nested" / "node-id").string();
   const NodeId id = loadOrCreateNodeId(path);
   CHECK(id != NodeId{});
@@ -184,7 +162,7 @@ TEST_CASE("peer options: a Node-ID is created once in the state directory and re
 }
 
 TEST_CASE("peer options: a garbled or all-zero Node-ID file is an error and stays as it is") {
-  TempDir dir;
+  test::TempDir dir{"p2pmon-peer-options"};
   fs::create_directories(dir.path);
   const std::string path = (dir.path / "node-id").string();
   for (const char* text :

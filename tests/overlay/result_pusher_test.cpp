@@ -1,7 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -10,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "overlay-agent/result_pusher.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace p2pmon;
 using namespace p2pmon::agent;
@@ -160,8 +159,8 @@ TEST_CASE("result pusher: a partial batch waits for the flush interval, not long
 }
 
 TEST_CASE("result pusher: stop leaves unsent results in the spool for the next start") {
-  std::string dir = (fs::temp_directory_path() / ("p2pmon-pusher-" + std::to_string(::getpid()))).string();
-  fs::remove_all(dir);
+  test::TempDir tmp{"p2pmon-pusher"};
+  const std::string dir = tmp.file("spool");
   {
     Rig rig(fast(), dir);
     rig.sink->down = true;
@@ -176,7 +175,6 @@ TEST_CASE("result pusher: stop leaves unsent results in the spool for the next s
     rig.pusher->stop(1s);
     CHECK(rig.sink->received == expected(0, 3));
   }
-  fs::remove_all(dir);
 }
 
 TEST_CASE("result pusher: a JSON sink refuses text that is not UTF-8 at submit") {

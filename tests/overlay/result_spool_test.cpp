@@ -11,23 +11,13 @@
 #include "overlay-agent/result_spool.hpp"
 #include "overlay-agent/spool_files.hpp"
 #include "overlay-agent/spool_record.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace p2pmon;
 using namespace p2pmon::agent;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "p2pmon-spool-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string spool() const { return path + "/spool"; }
-  std::string path;
-};
-
 core::CheckResult numbered(int i) {
   core::CheckResult r;
   r.host = "drv-host";
@@ -125,8 +115,8 @@ TEST_CASE("spool files: segment names sort by sequence, the cursor line carries 
 }
 
 TEST_CASE("result spool: results come back oldest first and leave only when acknowledged") {
-  TempDir tmp;
-  auto s = openSpool(tmp.spool());
+  test::TempDir tmp{"p2pmon-spool"};
+  auto s = openSpool(tmp.file("spool"));
   CHECK(s->persistent());
   CHECK_FALSE(s->append(numbers(0, 10)).has_value());
   CHECK(s->size() == 10);
@@ -146,34 +136,34 @@ TEST_CASE("result spool: results come back oldest first and leave only when ackn
 }
 
 TEST_CASE("result spool: a reopened spool continues where the acknowledgements stopped") {
-  TempDir tmp;
+  test::TempDir tmp{"p2pmon-spool"};
   {
-    auto s = openSpool(tmp.spool(), 1 << 20, 1024);  // small segments: several files
+    auto s = openSpool(tmp.file("spool"), 1 << 20, 1024);  // small segments: several files
     s->append(numbers(0, 40));
     s->peek(15);
     s->ack(15);
     s->append(numbers(40, 50));
-    CHECK(segmentFiles(tmp.spool()).size() > 1);
+    CHECK(segmentFiles(tmp.file("spool")).size() > 1);
   }
-  auto s = openSpool(tmp.spool(), 1 << 20, 1024);
+  auto s = openSpool(tmp.file("spool"), 1 << 20, 1024);
   CHECK(s->size() == 35);
   auto v = s->peek(100);
   REQUIRE(v.size() == 35);
   for (int i = 0; i < 35; ++i) CHECK(v[static_cast<std::size_t>(i)] == numbered(15 + i));
   s->ack(35);
   // Fully acknowledged segments are deleted; the newest stays for appending.
-  CHECK(segmentFiles(tmp.spool()).size() == 1);
+  CHECK(segmentFiles(tmp.file("spool")).size() == 1);
   s->append(numbers(50, 51));
   CHECK(s->peek(5) == numbers(50, 51));
 }
 
 TEST_CASE("result spool: a torn record at the end is cut at open, the rest kept") {
-  TempDir tmp;
+  test::TempDir tmp{"p2pmon-spool"};
   {
-    auto s = openSpool(tmp.spool());
+    auto s = openSpool(tmp.file("spool"));
     s->append(numbers(0, 3));
   }
-  auto files = segmentFiles(tmp.spool());
+  auto files = segmentFiles(tmp.file("spool"));
   REQUIRE(files.size() == 1);
   const auto good = fs::file_size(files[0]);
   std::vector<std::uint8_t> frame;
@@ -182,7 +172,7 @@ TEST_CASE("result spool: a torn record at the end is cut at open, the rest kept"
     std::ofstream out(files[0], std::ios::binary | std::ios::app);
     out.write(reinterpret_cast<const char*>(frame.data()), 20);  // killed mid-write
   }
-  auto s = openSpool(tmp.spool());
+  auto s = openSpool(tmp.file("spool"));
   CHECK(s->counters().truncatedBytes == 20);
   CHECK(fs::file_size(files[0]) == good);
   CHECK(s->size() == 3);
@@ -191,12 +181,12 @@ TEST_CASE("result spool: a torn record at the end is cut at open, the rest kept"
 }
 
 TEST_CASE("result spool: a corrupt record in the middle is skipped, counted, and never crashes") {
-  TempDir tmp;
+  test::TempDir tmp{"p2pmon-spool"};
   {
-    auto s = openSpool(tmp.spool());
+    auto s = openSpool(tmp.file("spool"));
     s->append(numbers(0, 5));
   }
-  auto files = segmentFiles(tmp.spool());
+  auto files = segmentFiles(tmp.file("spool"));
   REQUIRE(files.size() == 1);
   {
     // Damage the payload of record 2 (its CRC no longer matches).
@@ -204,7 +194,7 @@ TEST_CASE("result spool: a corrupt record in the middle is skipped, counted, and
     f.seekp(static_cast<std::streamoff>(frameSize(0) + frameSize(1) + 15));
     f.put('#');
   }
-  auto s = openSpool(tmp.spool());
+  auto s = openSpool(tmp.file("spool"));
   CHECK(s->size() == 4);
   CHECK(outputs(s->peek(10)) == "n=0 n=1 ");  // stops before the damage
   s->ack(2);
@@ -216,27 +206,27 @@ TEST_CASE("result spool: a corrupt record in the middle is skipped, counted, and
 }
 
 TEST_CASE("result spool: over its bound it drops the oldest results, counted") {
-  TempDir tmp;
+  test::TempDir tmp{"p2pmon-spool"};
   const std::uint64_t bound = 10 * frameSize(10);
-  auto s = openSpool(tmp.spool(), bound, 3 * frameSize(10));
+  auto s = openSpool(tmp.file("spool"), bound, 3 * frameSize(10));
   for (int i = 0; i < 30; ++i) s->append(numbers(i, i + 1));
   CHECK(s->bytes() <= bound);
   CHECK(s->size() == 10);
   CHECK(s->counters().droppedFull == 20);
   CHECK(s->peek(100) == numbers(20, 30));
   // Old segments went with their results.
-  CHECK(segmentFiles(tmp.spool()).size() <= 5);
+  CHECK(segmentFiles(tmp.file("spool")).size() <= 5);
   // A batch larger than the bound keeps its newest results.
   s->append(numbers(30, 50));
   CHECK(s->peek(100) == numbers(40, 50));
   CHECK(s->counters().droppedFull == 40);
-  auto again = openSpool(tmp.spool() + "-2", bound);
+  auto again = openSpool(tmp.file("spool") + "-2", bound);
   CHECK(again->size() == 0);
 }
 
 TEST_CASE("result spool: results dropped while a batch is out are not acknowledged twice") {
-  TempDir tmp;
-  auto s = openSpool(tmp.spool(), 10 * frameSize(10));
+  test::TempDir tmp{"p2pmon-spool"};
+  auto s = openSpool(tmp.file("spool"), 10 * frameSize(10));
   s->append(numbers(0, 10));
   auto batch = s->peek(5);  // 0..4 are being sent
   s->append(numbers(10, 13));  // the bound drops 0..2
@@ -246,26 +236,26 @@ TEST_CASE("result spool: results dropped while a batch is out are not acknowledg
 }
 
 TEST_CASE("result spool: a second process (or opening) of the same directory is refused") {
-  TempDir tmp;
-  auto first = openSpool(tmp.spool());
-  auto second = ResultSpool::open({.dir = tmp.spool()});
+  test::TempDir tmp{"p2pmon-spool"};
+  auto first = openSpool(tmp.file("spool"));
+  auto second = ResultSpool::open({.dir = tmp.file("spool")});
   REQUIRE_FALSE(second.ok());
   CHECK(second.error().code == "spool_locked");
   CHECK(second.error().message.find("pid " + std::to_string(::getpid())) != std::string::npos);
   first.reset();
-  CHECK(ResultSpool::open({.dir = tmp.spool()}).ok());
+  CHECK(ResultSpool::open({.dir = tmp.file("spool")}).ok());
 }
 
 TEST_CASE("result spool: an unreadable cursor sends again from the oldest segment") {
-  TempDir tmp;
+  test::TempDir tmp{"p2pmon-spool"};
   {
-    auto s = openSpool(tmp.spool());
+    auto s = openSpool(tmp.file("spool"));
     s->append(numbers(0, 4));
     s->peek(2);
     s->ack(2);
   }
-  std::ofstream(tmp.spool() + "/cursor", std::ios::trunc) << "p2pmon-spool-cursor 1 1 9 0\n";
-  auto s = openSpool(tmp.spool());
+  std::ofstream(tmp.file("spool") + "/cursor", std::ios::trunc) << "p2pmon-spool-cursor 1 1 9 0\n";
+  auto s = openSpool(tmp.file("spool"));
   CHECK(s->peek(10) == numbers(0, 4));
 }
 
