@@ -111,43 +111,28 @@ void ProbeWorkers::start() {
   }
 }
 
+template <class Queue, class Job>
+bool ProbeWorkers::enqueue(Queue& queue, std::condition_variable& cv, AgentCheck check, Job job) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue.size() >= config_.queueMax) {
+      ++stats_.droppedFull[at(check)];
+      return false;
+    }
+    queue.push_back(std::move(job));
+  }
+  cv.notify_one();
+  return true;
+}
+
 bool ProbeWorkers::submit(SipJob job) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ || sipQueue_.size() >= config_.queueMax) {
-      ++stats_.droppedFull[at(AgentCheck::SipOptions)];
-      return false;
-    }
-    sipQueue_.push_back(std::move(job));
-  }
-  sipCv_.notify_one();
-  return true;
+  return enqueue(sipQueue_, sipCv_, AgentCheck::SipOptions, std::move(job));
 }
-
 bool ProbeWorkers::submit(RtpJob job) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ || mediaQueue_.size() >= config_.queueMax) {
-      ++stats_.droppedFull[at(AgentCheck::RtpQuality)];
-      return false;
-    }
-    mediaQueue_.push_back(std::move(job));
-  }
-  mediaCv_.notify_one();
-  return true;
+  return enqueue(mediaQueue_, mediaCv_, AgentCheck::RtpQuality, std::move(job));
 }
-
 bool ProbeWorkers::submit(NatJob job) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ || mediaQueue_.size() >= config_.queueMax) {
-      ++stats_.droppedFull[at(AgentCheck::NatBehaviour)];
-      return false;
-    }
-    mediaQueue_.push_back(std::move(job));
-  }
-  mediaCv_.notify_one();
-  return true;
+  return enqueue(mediaQueue_, mediaCv_, AgentCheck::NatBehaviour, std::move(job));
 }
 
 void ProbeWorkers::stop() {

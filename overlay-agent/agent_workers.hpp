@@ -112,6 +112,9 @@ class ProbeWorkers {
   WorkerStats stats() const;
 
  private:
+  // Appends under the lock unless stopping or full (counted as dropped).
+  template <class Queue, class Job>
+  bool enqueue(Queue& queue, std::condition_variable& cv, AgentCheck check, Job job);
   using MediaJob = std::variant<RtpJob, NatJob>;
   void sipLoop();
   void mediaLoop();
