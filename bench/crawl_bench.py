@@ -65,26 +65,38 @@ def crawl(bootstrap, out):
     return p.returncode, wall, rss_kb, doc
 
 
-def bench(n, work):
-    out = open(os.path.join(work, f"swarm{n}.out"), "w+")
-    swarm = subprocess.Popen([PEER, "--swarm", str(n), "--base-port", "0", "--listen", "127.0.0.1:0",
-                              "--stabilize-interval", stabilize_for(n)], stdout=out, stderr=subprocess.DEVNULL)
+def settled_swarm(cmd, n, work, name):
+    """Starts `cmd` (a p2pmon-peer --swarm of n), waits for its ready line
+    (120 s at most) and for a crawl of a consistent ring of n (180 s at
+    most); returns the process and its first peer's address."""
+    out = open(os.path.join(work, f"{name}.out"), "w+")
+    swarm = subprocess.Popen(cmd, stdout=out, stderr=open(os.path.join(work, f"{name}.log"), "a"))
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        text = ""
+        while time.monotonic() < deadline and not re.search(r"^ready ", text, re.M):
+            time.sleep(0.5)
             out.seek(0)
             text = out.read()
-            if re.search(r"^ready ", text, re.M):
-                break
-            time.sleep(0.5)
         bootstrap = re.search(r"^peer \S+ (\S+)", text, re.M).group(1)
-        path = os.path.join(work, "crawl.json")
+        path = os.path.join(work, f"{name}-settle.json")
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:  # until the ring has settled
             code, _, _, doc = crawl(bootstrap, path)
             if code == 0 and doc["summary"]["answered"] == n:
                 break
             time.sleep(2)
+        return swarm, bootstrap
+    except BaseException:
+        stop(swarm)
+        raise
+
+
+def bench(n, work):
+    swarm, bootstrap = settled_swarm([PEER, "--swarm", str(n), "--base-port", "0", "--listen", "127.0.0.1:0",
+                                      "--stabilize-interval", stabilize_for(n)], n, work, f"swarm{n}")
+    try:
+        path = os.path.join(work, "crawl.json")
         runs = [crawl(bootstrap, path) for _ in range(ROUNDS)]
         wall = statistics.median(r[1] for r in runs)
         doc = runs[-1][3]
@@ -93,12 +105,7 @@ def bench(n, work):
                 "peers_per_s": n / wall, "requests_per_peer": doc["summary"]["requests_per_peer"],
                 "rss_mb": max(r[2] for r in runs) / 1024.0, "runs": [round(r[1], 3) for r in runs]}
     finally:
-        swarm.send_signal(signal.SIGTERM)
-        try:
-            swarm.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            swarm.kill()
-            swarm.wait()
+        stop(swarm)
 
 
 def stop(proc):
@@ -133,7 +140,6 @@ def rss_mb(pid):
 
 
 def agent_run(n, agents, work, collector_url, stun):
-    out = open(os.path.join(work, f"agents-{agents}.out"), "w+")
     cmd = [PEER, "--swarm", str(n), "--base-port", "0", "--listen", "127.0.0.1:0",
            "--stabilize-interval", "1000", "--sip-listen", "127.0.0.1:0", "--domain", "localhost",
            "--rtp-reflector", "0"]
@@ -141,22 +147,8 @@ def agent_run(n, agents, work, collector_url, stun):
         spool = os.path.join(work, "spool")
         subprocess.run(["rm", "-rf", spool])
         cmd += ["--agent-collector", collector_url, "--agent-spool", spool, "--agent-stun", stun]
-    swarm = subprocess.Popen(cmd, stdout=out, stderr=open(os.path.join(work, "agents.log"), "a"))
+    swarm, _ = settled_swarm(cmd, n, work, f"agents-{agents}")
     try:
-        deadline = time.monotonic() + 120
-        text = ""
-        while time.monotonic() < deadline and not re.search(r"^ready ", text, re.M):
-            time.sleep(0.5)
-            out.seek(0)
-            text = out.read()
-        bootstrap = re.search(r"^peer \S+ (\S+)", text, re.M).group(1)
-        path = os.path.join(work, "agents-crawl.json")
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            code, _, _, doc = crawl(bootstrap, path)
-            if code == 0 and doc["summary"]["answered"] == n:
-                break
-            time.sleep(2)
         time.sleep(AGENT_WARMUP)
         c0, t0 = cpu_seconds(swarm.pid), time.monotonic()
         time.sleep(AGENT_WINDOW)
