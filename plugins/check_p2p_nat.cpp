@@ -4,13 +4,11 @@
 // against the expected ones (docs/plugins.md).
 #include <cctype>
 #include <cmath>
-#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
-#include <unistd.h>
 
 
 #include <boost/program_options.hpp>
@@ -31,14 +29,6 @@ constexpr const char* kUsage =
     "                     [--warn-on-change [--state-file PATH]] [--lifetime [--lifetime-max S]]\n"
     "                     [--tcp-port P ... [--tcp-state STATE]] [--no-hairpin] [--bind ADDR]\n"
     "                     [-t timeout] [-v]\n";
-
-// Written by the SIGALRM handler with write(2), the only safe way out of a
-// blocking probe: "P2P_NAT UNKNOWN - plugin timed out after N s".
-std::string gTimeoutLine;
-extern "C" void onAlarm(int) {
-  [[maybe_unused]] auto n = write(STDOUT_FILENO, gTimeoutLine.data(), gTimeoutLine.size());
-  _exit(3);
-}
 
 // monitoring-plugins keep plugin state under $MP_STATE_PATH; we do the same
 // and fall back to /var/tmp, which survives reboots on Debian.
@@ -156,10 +146,7 @@ int main(int argc, char** argv) {
   }
   if (stateFile.empty()) stateFile = defaultStateFile(host, port);
 
-  gTimeoutLine = std::string(kName) + " UNKNOWN - plugin timed out after " +
-                 core::formatNumber(timeout) + " s\n";
-  std::signal(SIGALRM, onAlarm);
-  alarm(static_cast<unsigned>(std::ceil(timeout)));
+  plugins::armTimeout(kName, timeout);
 
   probes::nat::NatProbeOptions popts;
   auto address = probes::nat::resolveStunServer(host, static_cast<std::uint16_t>(port), bind);
@@ -183,6 +170,6 @@ int main(int argc, char** argv) {
   }
   auto outcome = plugins::decideNatCheck(o, report, previous);
   if (!stateProblem.empty()) outcome.longOutput.push_back(stateProblem);
-  alarm(0);
+  plugins::disarmTimeout();
   return plugins::finish(kName, outcome);
 }

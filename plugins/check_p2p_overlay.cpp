@@ -2,10 +2,8 @@
 // crawl run now through a bootstrap peer (-H -p) or from the latest crawl
 // the collector holds (-U, what p2pmon-crawl --collector posted): peers
 // found, unreachable share, ring consistency and partitions.
-#include <unistd.h>
 
 #include <cmath>
-#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <tuple>
@@ -27,13 +25,6 @@ using namespace p2pmon;
 
 namespace {
 constexpr const char* kName = "P2P_OVERLAY";
-
-// The timeout line, written by the SIGALRM handler with write(2) only.
-std::string gTimeoutLine;
-extern "C" void onAlarm(int) {
-  [[maybe_unused]] auto n = ::write(STDOUT_FILENO, gTimeoutLine.data(), gTimeoutLine.size());
-  _exit(3);
-}
 
 plugins::OverlayAnswer crawled(const nlohmann::json& doc) {
   plugins::OverlayAnswer a;
@@ -189,9 +180,7 @@ int main(int argc, char** argv) {
     *target = *st;
   }
 
-  gTimeoutLine = std::string(kName) + " UNKNOWN - plugin timed out after " + std::to_string(timeout) + " s\n";
-  std::signal(SIGALRM, onAlarm);
-  alarm(static_cast<unsigned>(timeout));
+  plugins::armTimeout(kName, timeout);
   try {
     const auto answer =
         isLive ? live(overlayName, core::HostPort{host, static_cast<std::uint16_t>(port)}.str(), timeout)
@@ -199,10 +188,10 @@ int main(int argc, char** argv) {
                                vm["overlay"].defaulted() ? std::nullopt : std::optional(overlayName),
                                timeout);
     const auto outcome = plugins::decideOverlayCheck(o, answer, core::nowSeconds());
-    alarm(0);
+    plugins::disarmTimeout();
     return plugins::finish(kName, outcome);
   } catch (const std::exception& e) {  // start-up only: a name that does not resolve, no socket
-    alarm(0);
+    plugins::disarmTimeout();
     return plugins::unknown(kName, std::string("cannot crawl: ") + e.what());
   }
 }

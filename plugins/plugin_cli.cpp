@@ -1,6 +1,12 @@
 #include "plugins/plugin_cli.hpp"
 
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
 #include <string>
+
+#include "core/perfdata.hpp"
 
 namespace p2pmon::plugins {
 
@@ -20,5 +26,22 @@ core::Expected<int> parsePluginOptions(int argc, char** argv, const po::options_
     return core::makeError("bad_usage", e.what());
   }
 }
+
+namespace {
+std::string gTimeoutLine;  // written by the handler with write(2) only
+extern "C" void onAlarm(int) {
+  [[maybe_unused]] auto n = ::write(STDOUT_FILENO, gTimeoutLine.data(), gTimeoutLine.size());
+  _exit(3);
+}
+}  // namespace
+
+void armTimeout(std::string_view service, double seconds) {
+  gTimeoutLine = std::string(service) + " UNKNOWN - plugin timed out after " +
+                 core::formatNumber(seconds) + " s\n";
+  std::signal(SIGALRM, onAlarm);
+  ::alarm(static_cast<unsigned>(std::ceil(seconds)));
+}
+
+void disarmTimeout() { ::alarm(0); }
 
 }  // namespace p2pmon::plugins

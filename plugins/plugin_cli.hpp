@@ -5,6 +5,8 @@
 
 #include <boost/program_options.hpp>
 
+#include <string_view>
+
 #include "core/expected.hpp"
 
 namespace p2pmon::plugins {
@@ -15,5 +17,12 @@ namespace p2pmon::plugins {
 core::Expected<int> parsePluginOptions(int argc, char** argv,
                                        const boost::program_options::options_description& opts,
                                        boost::program_options::variables_map& vm);
+
+// The plugin's own deadline around blocking probes: after `seconds`
+// (rounded up) SIGALRM prints "SERVICE UNKNOWN - plugin timed out after N s"
+// with write(2) and exits 3, the only safe way out of a blocking call.
+// disarmTimeout() cancels it.
+void armTimeout(std::string_view service, double seconds);
+void disarmTimeout();
 
 }  // namespace p2pmon::plugins
