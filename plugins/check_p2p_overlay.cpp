@@ -161,10 +161,11 @@ int main(int argc, char** argv) {
   auto opt = [&](const char* name, const std::string& v) {
     return vm.count(name) != 0U ? std::optional(v) : std::nullopt;
   };
-  auto peers = plugins::parseThresholds(opt("peers-w", peersW), opt("peers-c", peersC), staleState);
+  // Only the ranges: the states are parsed below, each under its own name.
+  auto peers = plugins::parseThresholds(opt("peers-w", peersW), opt("peers-c", peersC), "unknown");
   if (!peers) return plugins::unknown(kName, "bad usage: --peers" + peers.error().message);
   auto unreach = plugins::parseThresholds(opt("unreachable-w", unreachW), opt("unreachable-c", unreachC),
-                                          staleState);
+                                          "unknown");
   if (!unreach) {
     return plugins::unknown(kName, "bad usage: --unreachable" + unreach.error().message);
   }
@@ -172,9 +173,9 @@ int main(int argc, char** argv) {
   o.peersCritical = peers->critical;
   o.unreachableWarning = unreach->warning;
   o.unreachableCritical = unreach->critical;
-  o.staleState = peers->timeoutState;
   for (auto [text, target, name] : {std::tuple{&inconsistentState, &o.inconsistentState, "--inconsistent-state"},
-                                    std::tuple{&partitionState, &o.partitionState, "--partition-state"}}) {
+                                    std::tuple{&partitionState, &o.partitionState, "--partition-state"},
+                                    std::tuple{&staleState, &o.staleState, "--stale-state"}}) {
     auto st = core::parseStateName(*text);
     if (!st) return plugins::unknown(kName, std::string("bad usage: ") + name + " " + *text);
     *target = *st;
