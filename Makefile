@@ -41,6 +41,7 @@ bench: test-deps
 	python3 bench/media_bench.py $(BUILD)
 	python3 bench/nat_bench.py $(BUILD)
 	python3 bench/crawl_bench.py $(BUILD)
+	python3 bench/dashboard_bench.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan

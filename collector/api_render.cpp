@@ -168,6 +168,7 @@ json renderStatus(const Stats& stats, const StoreFacts& facts, const std::string
               {"forward_lag", stats.forwardLag.load()},
               {"forward_waits", stats.forwardWaits.load()},
               {"pruned_results_total", stats.prunedResults.load()},
+              {"rollup_lag", stats.rollupLag.load()},
               {"results_duplicate_total", stats.duplicates.load()}};
 }
 
@@ -247,6 +248,9 @@ std::string renderPrometheus(const Stats& stats, const StoreFacts& facts,
          "History rows removed by retention.");
   out += "p2pmon_collector_pruned_results_total " + std::to_string(stats.prunedResults.load()) +
          "\n";
+  metric(out, "p2pmon_collector_rollup_lag", "gauge",
+         "History rows not yet rolled up into the hourly metric roll-ups.");
+  out += "p2pmon_collector_rollup_lag " + std::to_string(stats.rollupLag.load()) + "\n";
   metric(out, "p2pmon_collector_results_duplicate_total", "counter",
          "Results accepted but not stored again, as an identical one was stored already.");
   out += "p2pmon_collector_results_duplicate_total " + std::to_string(stats.duplicates.load()) +

@@ -6,6 +6,8 @@
 #include <httplib.h>
 
 #include "collector/api_render.hpp"
+#include "collector/dashboard_api.hpp"
+#include "collector/rollup_cells.hpp"
 #include "collector/nrdp.hpp"
 #include "collector/result_batch.hpp"
 #include "core/clock.hpp"
@@ -306,6 +308,21 @@ void HttpApi::getMetrics(const httplib::Request& req, httplib::Response& res) {
     auto l = numberParam(req, "limit");
     if (!l || *l < 1) return sendError(res, 400, "bad_param", "limit must be >= 1");
     limit = static_cast<std::size_t>(std::min<double>(*l, kMaxPoints));
+  }
+  if (req.has_param("step")) {
+    // Averages per step-second bucket (the dashboard's 7-day charts); limit counts buckets.
+    auto step = numberParam(req, "step");
+    if (!step || !(*step >= 1)) return sendError(res, 400, "bad_param", "step must be >= 1 seconds");
+    if (*step >= static_cast<double>(kRollupSeconds)) {
+      // Whole hours: from the hourly roll-ups, not from every stored result
+      // (a week of one service is ~2,000 history rows on as many pages).
+      const auto hours = static_cast<std::int64_t>(*step / static_cast<double>(kRollupSeconds));
+      return sendJson(res, 200,
+                      renderMetrics(reader_.hourlyMetrics(*host, *service, textParam(req, "label"),
+                                                          since, hours, limit)));
+    }
+    auto all = reader_.metrics(*host, *service, textParam(req, "label"), since, kMaxPoints);
+    return sendJson(res, 200, renderMetrics(downsample(std::move(all), *step, limit)));
   }
   sendJson(res, 200,
            renderMetrics(reader_.metrics(*host, *service, textParam(req, "label"), since, limit)));

@@ -93,9 +93,11 @@ void IngestWriter::run() {
   std::vector<Batch> group;
   std::deque<Job> jobs;
   while (true) {
+    bool done = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, std::chrono::seconds(1),
+      // With roll-up backlog, only look for work and go on with it.
+      wake_.wait_for(lock, backlog_ ? std::chrono::seconds(0) : std::chrono::seconds(1),
                      [&] { return stopping_ || !queue_.empty() || !jobs_.empty(); });
       // Everything pending goes into one transaction.
       while (!queue_.empty()) {
@@ -103,11 +105,16 @@ void IngestWriter::run() {
         queue_.pop_front();
       }
       jobs.swap(jobs_);
-      if (group.empty() && jobs.empty() && stopping_) return;
+      done = group.empty() && jobs.empty() && stopping_;
+    }
+    if (done) {
+      maybeRollUp(true);  // writes the gathered roll-up cells
+      return;
     }
     if (!group.empty()) commit(group);
     runJobs(jobs);
     maybePrune();
+    maybeRollUp(false);
   }
 }
 
@@ -187,8 +194,41 @@ void IngestWriter::maybePrune() {
     if (removed >= 100 * 10'000) nextPrune_ = now + std::chrono::seconds(1);
     stats_.prunedResults += removed;
     if (removed > 0) core::logInfo("retention removed " + std::to_string(removed) + " results");
+    store_.rollups().prune(before);
   } catch (const std::exception& e) {
     core::logError(std::string("retention failed: ") + e.what());
+  }
+}
+
+void IngestWriter::maybeRollUp(bool stopping) {
+  // About once a second the new history rows are read into memory (their
+  // pages are still cached); a backlog (a history from before schema 5) is
+  // read in chunks for at most ~100 ms per wake-up, so ingest waits at most
+  // that long behind it. Cells are written every 30 s, when many have
+  // gathered, and at stop.
+  auto now = std::chrono::steady_clock::now();
+  if (now < nextRollUp_ && !stopping) return;
+  constexpr std::size_t kChunk = 20'000;
+  constexpr std::size_t kMaxPendingCells = 200'000;
+  auto& rollups = store_.rollups();
+  const auto budget = now + std::chrono::milliseconds(100);
+  try {
+    std::size_t rows = 0;
+    do {
+      rows = rollups.read(kChunk);
+    } while (rows == kChunk && rollups.pending() < kMaxPendingCells &&
+             std::chrono::steady_clock::now() < budget);
+    if (stopping || rollups.pending() >= kMaxPendingCells || now >= nextRollUpFlush_ ||
+        (rows < kChunk && backlog_)) {
+      rollups.flush();
+      nextRollUpFlush_ = now + std::chrono::seconds(30);
+    }
+    backlog_ = rows == kChunk;
+    nextRollUp_ = backlog_ ? now : now + std::chrono::seconds(1);
+    stats_.rollupLag = rollups.lag();
+  } catch (const std::exception& e) {
+    core::logError(std::string("metric roll-up failed: ") + e.what());
+    nextRollUp_ = now + std::chrono::seconds(10);
   }
 }
 

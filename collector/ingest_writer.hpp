@@ -5,7 +5,8 @@
 //  - trySubmit(): for NSCA, which has no acknowledgement; committed within
 //    the next commit cycle (well under 100 ms), false when the queue is full
 //    so the caller can push back on its peer.
-// It also runs retention and notifies listeners (the forwarder) on commit.
+// It also runs retention, keeps the hourly metric roll-ups up to date
+// (metric_rollup.hpp) and notifies listeners (the forwarder) on commit.
 #pragma once
 
 #include <chrono>
@@ -64,6 +65,7 @@ class IngestWriter {
   void run();
   void commit(std::vector<Batch>& group);
   void maybePrune();
+  void maybeRollUp(bool stopping);
 
   StoreWriter& store_;
   Stats& stats_;
@@ -82,6 +84,9 @@ class IngestWriter {
   std::thread thread_;
   std::function<void(std::int64_t)> listener_;
   std::chrono::steady_clock::time_point nextPrune_{};
+  std::chrono::steady_clock::time_point nextRollUp_{};
+  std::chrono::steady_clock::time_point nextRollUpFlush_{};
+  bool backlog_ = false;
 };
 
 }  // namespace p2pmon::collector

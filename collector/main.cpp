@@ -7,12 +7,15 @@
 #include <boost/program_options.hpp>
 
 #include "collector/crawl_api.hpp"
+#include "collector/dashboard_api.hpp"
 #include "collector/http_api.hpp"
 #include "collector/ingest_writer.hpp"
+#include "collector/nagios_api.hpp"
 #include "collector/nagios_forwarder.hpp"
 #include "collector/nsca_listener.hpp"
 #include "collector/store_reader.hpp"
 #include "collector/store_writer.hpp"
+#include "collector/web_root.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 
@@ -41,6 +44,8 @@ int main(int argc, char** argv) try {
   double retentionDays = 30;
   std::size_t maxBody = 32;
   std::size_t crawlRetention = 100;
+  std::string webRoot;
+  collector::NagiosSettings nagios;
   po::options_description opts("p2pmon-collector options");
   opts.add_options()
       ("help,h", "show this help and exit")
@@ -66,7 +71,10 @@ int main(int argc, char** argv) try {
        "--retention-days); 0 keeps all")
       ("max-body-mb", po::value(&maxBody)->default_value(32),
        "largest HTTP request body in MiB (larger ones get 413)")
+      ("web-root", po::value(&webRoot)->default_value(P2PMON_WEB_ROOT),
+       "directory of the dashboard served at / (the build's web/; missing: / answers 503)")
       ("log-level", po::value(&level)->default_value("info"), "debug, info, warning, error");
+  opts.add(collector::nagiosOptionDescription(nagios));
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, opts), vm);
   if (vm.count("help") != 0U) {
@@ -85,6 +93,9 @@ int main(int argc, char** argv) try {
     throw std::runtime_error("--nsca-encryption must be 0 or 1 (the mcrypt methods are not supported)");
   }
   if (!tokenFile.empty()) token = readTokenFile(tokenFile);
+  if (!nagios.writeDir.empty()) {
+    return collector::writeNagiosConfigCommand(db, nagios, endpoint(httpListen, "http-listen"));
+  }
 
   // Signals are taken by sigwait below; threads started after this inherit the mask.
   sigset_t stopSignals;
@@ -123,6 +134,17 @@ int main(int argc, char** argv) try {
                       collector::CrawlDocLimits{}, crawlStore, crawlReader, writer,
                       [&http](const httplib::Request& req) { return http.authorized(req); })](
                      httplib::Server& s) { api->install(s); });
+  http.addRoutes([api = std::make_shared<collector::NagiosApi>(
+                      nagios, db, [&http, listen = endpoint(httpListen, "http-listen")] {
+                        return core::HostPort{listen.host, http.port()};
+                      })](httplib::Server& s) { api->install(s); });
+  // The dashboard: its JSON endpoints, then its static files at / (docs/api.md "Dashboard").
+  collector::DashboardReader dashboardReader(db);
+  http.addRoutes([api = std::make_shared<collector::DashboardApi>(dashboardReader)](
+                     httplib::Server& s) { api->install(s); });
+  http.addRoutes([web = std::make_shared<collector::WebRoot>(webRoot)](httplib::Server& s) {
+    web->install(s);
+  });
   nsca.start();
   http.start();
   const std::string httpHost = endpoint(httpListen, "http-listen").host;

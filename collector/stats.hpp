@@ -37,6 +37,7 @@ class Stats {
   std::atomic<std::uint64_t> forwardWaits{0};  // times the command file had no reader
   std::atomic<std::int64_t> forwardLag{0};     // results committed but not yet forwarded
   std::atomic<std::uint64_t> prunedResults{0};
+  std::atomic<std::int64_t> rollupLag{0};  // history rows not rolled up yet (metric_rollup.hpp)
   // Accepted but not stored again: an identical result was stored already
   // (an agent resending a batch whose reply it did not get).
   std::atomic<std::uint64_t> duplicates{0};

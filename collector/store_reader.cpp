@@ -1,5 +1,7 @@
 #include "collector/store_reader.hpp"
 
+#include "collector/metric_rollup.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -159,6 +161,15 @@ std::vector<StoredResult> StoreReader::resultsAfter(std::int64_t id, std::size_t
 // history ends. As when they were stored per (series, time): one point per
 // time, the latest written wins (rows by id within one time, and a label's
 // last item within one result).
+std::vector<MetricSeries> StoreReader::hourlyMetrics(const std::string& host,
+                                                     const std::string& service,
+                                                     const std::optional<std::string>& label,
+                                                     double since, std::int64_t stepHours,
+                                                     std::size_t maxPoints) {
+  auto db = acquire();
+  return readRollups(*db, host, service, label, since, stepHours, maxPoints);
+}
+
 std::vector<MetricSeries> StoreReader::metrics(const std::string& host, const std::string& service,
                                                const std::optional<std::string>& label,
                                                double since, std::size_t maxPoints) {

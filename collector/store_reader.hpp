@@ -28,6 +28,11 @@ class StoreReader {
   std::vector<MetricSeries> metrics(const std::string& host, const std::string& service,
                                     const std::optional<std::string>& label, double since,
                                     std::size_t maxPoints);
+  // The same series from the hourly roll-ups (metric_rollup.hpp), merged
+  // `stepHours` hours per point: a chart over days reads a few hundred rows.
+  std::vector<MetricSeries> hourlyMetrics(const std::string& host, const std::string& service,
+                                          const std::optional<std::string>& label, double since,
+                                          std::int64_t stepHours, std::size_t maxPoints);
   std::array<std::int64_t, 4> servicesByState();  // current services per state 0..3
   std::int64_t maxResultId();
   std::int64_t hostCount();

@@ -174,6 +174,20 @@ CREATE TABLE crawl_peers(
   detail TEXT NOT NULL,
   PRIMARY KEY(crawl_id, seq)) WITHOUT ROWID;
 )sql"},
+    // 5: hourly roll-ups of the perfdata series (collector/metric_rollup.hpp):
+    // count, sum, min and max per series and hour of check time, for charts
+    // over days. New table only; the writer fills it from the history behind
+    // the `rollup` cursor, the existing history included, in the background.
+    {R"sql(
+CREATE TABLE rollups(
+  series_id INTEGER NOT NULL,
+  hour INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  PRIMARY KEY(series_id, hour)) WITHOUT ROWID;
+)sql"},
 };
 constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kSteps == kSchemaVersion);

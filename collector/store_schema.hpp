@@ -6,7 +6,7 @@
 
 namespace p2pmon::collector {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Sets WAL mode and brings the schema to kSchemaVersion. Throws when the
 // database is newer than this binary knows.

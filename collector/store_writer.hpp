@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "collector/current_state.hpp"
+#include "collector/metric_rollup.hpp"
 #include "collector/sqlite_db.hpp"
 #include "core/check_result.hpp"
 
@@ -30,6 +31,9 @@ class StoreWriter {
   // Deletes up to `maxRows` of the oldest history rows received before
   // `before`; returns how many went. Call again until it returns 0.
   std::size_t pruneHistory(double before, std::size_t maxRows);
+
+  // The hourly metric roll-ups (metric_rollup.hpp), kept by the writer thread.
+  RollupWriter& rollups() { return rollups_; }
 
   // Results of the last append() that were not stored again because the
   // store held an identical one (see dropDuplicates()).
@@ -73,6 +77,7 @@ class StoreWriter {
   std::vector<char> duplicate_;
   std::vector<core::CheckResult> kept_;
   std::unordered_set<std::string> batchKeys_;
+  RollupWriter rollups_{db_};  // after the statements: the schema is migrated by then
 };
 
 }  // namespace p2pmon::collector

@@ -23,6 +23,9 @@ build_pkgs="build-essential cmake pkg-config git ca-certificates
 # for the NAT rig (tests/integration/nat_rig_test.py).
 test_pkgs="nsca-client nsca nagios4-core sqlite3 procps clang libclang-rt-14-dev
   sipsak sip-tester kamailio tshark stun-client stun-server coturn nftables iproute2"
+# The dashboard's browser test drives Debian's Chromium (playwright-core
+# from npm, never a downloaded browser).
+test_pkgs="$test_pkgs chromium"
 
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
@@ -33,6 +36,16 @@ for p in $pkgs; do
     missing="$missing $p"
   fi
 done
+
+# The dashboard is bundled with npm at build time (web/README.md). A Node.js
+# already installed (NodeSource, nvm) is used as it is; otherwise Debian's
+# nodejs, whose npm is a package of its own (installed below when the
+# `npm` command is still missing after nodejs).
+if ! command -v node >/dev/null 2>&1 && ! command -v nodejs >/dev/null 2>&1; then
+  missing="$missing nodejs"
+elif ! command -v npm >/dev/null 2>&1; then
+  missing="$missing npm"
+fi
 
 if [ -z "$missing" ]; then
   echo "install-deps: all packages present"
@@ -54,3 +67,6 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends npm
+fi
