@@ -3,11 +3,13 @@ bearer token, the size bound, NRDP submission, the read API, /metrics, and
 durability: what was acknowledged survives SIGKILL, SIGTERM flushes NSCA
 results, retention prunes old history."""
 
+import gzip
 import json
 import os
 import signal
 import time
 import urllib.parse
+import urllib.request
 
 from p2pmon_support import Collector, send_nsca, wait_until
 
@@ -86,7 +88,17 @@ def test_read_api_and_metrics():
         assert 'p2pmon_collector_services{state="critical"} 1' in text
         st = c.status()
         assert st["database_bytes"] > 0 and st["uptime_seconds"] > 0 and st["hosts"] == 2
-    print("ok: hosts, services, history filters, metrics, /metrics, /status")
+        # Browsers accept brotli; they get gzip (httplib's brotli is quality 11: slow).
+        req = urllib.request.Request(c.http + "/api/v1/hosts",
+                                     headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.headers["Content-Encoding"] == "gzip", r.headers
+            assert json.loads(gzip.decompress(r.read()))["hosts"][0]["host"] == "peer-1"
+        req = urllib.request.Request(c.http + "/api/v1/hosts", headers={"Accept-Encoding": "br"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.headers["Content-Encoding"] is None
+            assert json.loads(r.read())["hosts"][0]["host"] == "peer-1"
+    print("ok: hosts, services, history filters, metrics, /metrics, /status, gzip not brotli")
 
 
 def nrdp(c, **params):
