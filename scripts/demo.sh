@@ -113,5 +113,8 @@ echo "demo: a crawl every minute (demo-data/crawl.json, demo-data/crawl.log), po
 echo "demo:   crawls:     curl $collector/api/v1/crawls/latest"
 echo "demo:   overlay:    $build/plugins/check_p2p_overlay -U $collector --max-age 180"
 echo "demo:   live:       $build/plugins/check_p2p_overlay -H ${first%:*} -p ${first##*:} --peers-w 40: --peers-c 10:"
+echo "demo: Nagios:      $build/collector/p2pmon-collector --db demo-data/p2pmon.db --write-nagios-config demo-data/nagios --nagios-plugin-dir $(cd "$build" && pwd)/plugins"
+echo "demo:   (or curl $collector/api/v1/nagios/objects.cfg), then include demo-data/nagios/p2pmon.cfg in nagios.cfg"
+echo "demo: the dashboard: $collector/   (overview, ring, peers, services, history; live)"
 echo "demo: NSCA on 127.0.0.1:5667 (send_nsca with encryption_method=1, no password); Ctrl-C stops everything"
 wait "$collector_pid"
