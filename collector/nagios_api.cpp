@@ -75,7 +75,8 @@ po::options_description nagiosOptionDescription(NagiosSettings& s) {
        "seconds after which a host (no result, no crawl answer) or service (no result) is "
        "left out; 0 keeps all")
       ("nagios-lookup-aor", po::value(&g.lookupAor),
-       "AOR check_p2p_lookup looks up through each peer (default sip:nagios@OVERLAY); register it")
+       "AOR check_p2p_lookup looks up through every peer (register it); default: each peer's "
+       "agent canary, for peers that report dht_lookup")
       ("nagios-overlay", po::value<std::string>()->notifier([&s](const std::string& v) {
          s.overlay = v;
        }),

@@ -132,9 +132,6 @@ NagiosConfig generateNagiosConfig(const NagiosInventory& inv, const NagiosConfig
     cfg.skipped.push_back("overlay '" + shown(*overlay) + "': not usable on a command line");
     overlay.reset();
   }
-  const std::string aor = !o.lookupAor.empty() ? o.lookupAor
-                          : overlay             ? "sip:nagios@" + *overlay
-                                                : "";
 
   // Hosts by name (first of duplicates), with their newest activity.
   std::map<std::string, NagiosHost> hosts;
@@ -200,8 +197,16 @@ NagiosConfig generateNagiosConfig(const NagiosInventory& inv, const NagiosConfig
       ++cfg.active;
     };
     if (usableAddress && h.sipPort) active(kSipService, "p2pmon_check_p2p_sip");
-    if (usableAddress && h.overlayPort && overlay)
-      active(kLookupService, "p2pmon_check_p2p_lookup!" + *overlay + "!" + aor);
+    // p2p_lookup through the peer: the operator's AOR for every peer, or
+    // else the canary record the peer's own agent keeps while it runs
+    // dht_lookup (a peer without it has no record known to exist).
+    if (usableAddress && h.overlayPort && overlay) {
+      if (!o.lookupAor.empty()) {
+        active(kLookupService, "p2pmon_check_p2p_lookup!" + *overlay + "!" + o.lookupAor);
+      } else if (h.nodeId && taken.contains(kCanaryService)) {
+        active(kLookupService, "p2pmon_check_p2p_lookup_canary!" + *overlay);
+      }
+    }
   }
 
   std::string out =
@@ -225,6 +230,11 @@ NagiosConfig generateNagiosConfig(const NagiosInventory& inv, const NagiosConfig
          {{"command_name", "p2pmon_check_p2p_lookup"},
           {"command_line", dir + "check_p2p_lookup -H $HOSTADDRESS$ -p $_HOSTOVERLAY_PORT$ "
                                  "--overlay $ARG1$ --aor $ARG2$ --timeout-state critical -t 10"}});
+  define(out, "command",
+         {{"command_name", "p2pmon_check_p2p_lookup_canary"},
+          {"command_line", dir + "check_p2p_lookup -H $HOSTADDRESS$ -p $_HOSTOVERLAY_PORT$ "
+                                 "--overlay $ARG1$ --canary $_HOSTNODE_ID$ "
+                                 "--timeout-state critical -t 10"}});
   define(out, "command",
          {{"command_name", "p2pmon_check_p2p_overlay"},
           {"command_line",

@@ -46,7 +46,10 @@ struct NagiosConfigOptions {
   std::string pluginDir = "/usr/lib/nagios/plugins";
   std::string collectorUrl = "http://127.0.0.1:8080";
   double graceS = 86'400;        // hosts and services silent for longer are left out; 0 keeps all
-  std::string lookupAor;         // check_p2p_lookup's AOR; empty: sip:nagios@OVERLAY
+  // check_p2p_lookup's AOR for every peer; empty: each peer's agent canary
+  // (canary.<Node-ID>@<overlay>) for peers that report dht_lookup, no
+  // p2p_lookup for the others.
+  std::string lookupAor;
   std::string overlayHost = "p2p-overlay";
   std::string hostTemplate;      // an existing host template p2pmon-host inherits from; empty none
   std::string serviceTemplate;   // same for p2pmon-passive-service and p2pmon-active-service
@@ -67,6 +70,8 @@ inline constexpr const char* kPeersHostgroup = "p2pmon-peers";
 inline constexpr const char* kSipService = "p2p_sip";
 inline constexpr const char* kLookupService = "p2p_lookup";
 inline constexpr const char* kOverlayService = "p2p_overlay";
+// The agent's check whose canary record p2p_lookup fetches.
+inline constexpr const char* kCanaryService = "dht_lookup";
 
 // The agent's default interval of a service (agent_config.cpp); 300 s for
 // services the agent does not run (overlay_neighbours: a 5-minute crawl).

@@ -1,14 +1,18 @@
 // check_p2p_lookup: looks an AOR up in the overlay through one peer (a
 // client-mode lookup walked hop by hop, then a fetch from the responsible
 // peer) and reports found/not found, hops and latency against thresholds.
+// --canary NODE-ID looks up the record a peer's agent keeps for its
+// dht_lookup check (canary.<Node-ID>@<overlay>) instead of an AOR.
 #include <iostream>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
 #include "core/address.hpp"
+#include "core/node_id.hpp"
 #include "core/version.hpp"
 #include "plugins/plugin_cli.hpp"
+#include "overlay-agent/agent_checks.hpp"
 #include "overlay-agent/overlay_client.hpp"
 #include "plugins/lookup_check.hpp"
 #include "probes/probe_error.hpp"
@@ -56,14 +60,17 @@ plugins::LookupAnswer lookup(const std::string& overlayName, const std::string& 
 
 int main(int argc, char** argv) {
   plugins::LookupCheckOptions o;
-  std::string host, overlayName, warning, critical, timeoutState;
+  std::string host, overlayName, warning, critical, timeoutState, canary;
   int port = 0;
   int timeout = 10;
   po::options_description opts("Options");
   opts.add_options()
       ("hostname,H", po::value(&host), "overlay peer to ask: address or name (required)")
       ("port,p", po::value(&port), "its overlay UDP port (required)")
-      ("aor", po::value(&o.aor), "address of record to look up, sip:user@domain (required)")
+      ("aor", po::value(&o.aor), "address of record to look up, sip:user@domain")
+      ("canary", po::value(&canary),
+       "instead of --aor: the canary record of the peer with this Node-ID (32 hex digits), "
+       "canary.<Node-ID>@<overlay>, which its agent's dht_lookup check keeps stored")
       ("warning,w", po::value(&warning), "latency range in ms for WARNING (Nagios range syntax)")
       ("critical,c", po::value(&critical), "latency range in ms for CRITICAL")
       ("overlay", po::value(&overlayName)->default_value("p2pmon"), "overlay name")
@@ -80,8 +87,9 @@ int main(int argc, char** argv) {
   if (vm.count("help") != 0U) {
     std::cout << "check_p2p_lookup " << kVersion
               << " - looks an AOR up in a p2pmon overlay through one peer\n\n"
-              << "Usage: check_p2p_lookup -H peer -p port --aor sip:user@domain [-w ms] [-c ms] "
-                 "[--overlay NAME] [-t timeout] [--timeout-state STATE] [-v]\n\n"
+              << "Usage: check_p2p_lookup -H peer -p port {--aor sip:user@domain | --canary NODE-ID}\n"
+                 "                        [-w ms] [-c ms] [--overlay NAME] [-t timeout] "
+                 "[--timeout-state STATE] [-v]\n\n"
               << opts
               << "\nExit: OK when found within the thresholds, WARNING/CRITICAL by latency,\n"
               << "CRITICAL when not found or the lookup fails in the overlay, --timeout-state\n"
@@ -93,11 +101,16 @@ int main(int argc, char** argv) {
     std::cout << "check_p2p_lookup " << kVersion << "\n";
     return 3;
   }
-  if (host.empty() || vm.count("port") == 0U || o.aor.empty()) {
-    return plugins::unknown(kName, "bad usage: -H peer, -p port and --aor are required (see -h)");
+  if (host.empty() || vm.count("port") == 0U || (o.aor.empty() == canary.empty())) {
+    return plugins::unknown(
+        kName, "bad usage: -H peer, -p port and one of --aor or --canary are required (see -h)");
   }
   if (port < 1 || port > 65535) return plugins::unknown(kName, "bad usage: -p must be 1..65535");
-  if (o.aor.rfind("sip:", 0) != 0 && o.aor.rfind("sips:", 0) != 0) {
+  if (!canary.empty()) {
+    auto id = core::NodeId::fromHex(canary);
+    if (!id) return plugins::unknown(kName, "bad usage: --canary must be a Node-ID, 32 hex digits");
+    o.aor = overlay::canaryName(*id, overlayName);  // the name the agent stores
+  } else if (o.aor.rfind("sip:", 0) != 0 && o.aor.rfind("sips:", 0) != 0) {
     return plugins::unknown(kName, "bad usage: --aor must be a SIP AOR, sip:user@domain");
   }
   if (timeout < 1) return plugins::unknown(kName, "bad usage: -t must be at least 1 second");

@@ -23,14 +23,13 @@ import time
 import urllib.request
 
 from nagios_forward_test import NAGIOS, read_status, start_nagios, stop_nagios
-from p2pmon_support import (BUILD_DIR, COLLECTOR, PLUGINS, PROBE, Collector, Swarm, free_port,
+from p2pmon_support import (BUILD_DIR, COLLECTOR, PLUGINS, Collector, Swarm, free_port,
                             wait_until)
 
 CRAWL = os.path.join(BUILD_DIR, "probes", "p2pmon-crawl")
 SWARM_PEERS = 9
 INTERVAL = 3  # agent checks, seconds
 AGENT_CHECKS = ("peer_health", "sip_options", "dht_lookup")
-AOR = "sip:nagios@p2pmon"  # the generator's default --nagios-lookup-aor for overlay p2pmon
 SLOW = 3 if os.environ.get("P2PMON_BUILD_DIR", "").rstrip("/").endswith("asan") else 1
 T0 = time.monotonic()
 
@@ -194,7 +193,7 @@ def generated_objects(text):
 
 
 def main():
-    for binary in (COLLECTOR, CRAWL, PROBE, NAGIOS):
+    for binary in (COLLECTOR, CRAWL, NAGIOS):
         assert os.access(binary, os.X_OK), f"missing {binary}"
     d = tempfile.mkdtemp(prefix="p2pmon-nagios-e2e-")
     fifo = os.path.join(d, "nagios.cmd")
@@ -239,11 +238,7 @@ def main():
         except AssertionError as e:
             raise AssertionError(f"{e}: {last}; swarm log: {swarm.log()[-1500:]}") from None
 
-        step("3. the AOR check_p2p_lookup looks up, and a crawl posted to the collector")
-        code, put, err = run(PROBE, "put", "--peer", swarm.first.address, "--kind", "user",
-                             "--name", AOR, "--contact", "sip:nagios@127.0.0.1:5060",
-                             "--transport", "udp:127.0.0.1:5060", "--lifetime", "3600")
-        assert code == 0, (code, put, err)
+        step("3. a crawl posted to the collector (p2p_lookup fetches the agents' canaries)")
         code, out, err = run(CRAWL, "-b", swarm.first.address, "--collector", url, "-q")
         assert code == 0, (code, out, err)
         crawl = col.get("/api/v1/crawls/latest")
@@ -281,7 +276,7 @@ def main():
             for c in AGENT_CHECKS + ("overlay_neighbours",):
                 assert services[(h, c)].startswith("p2pmon_check_p2p_result!"), (h, c)
             assert services[(h, "p2p_sip")] == "p2pmon_check_p2p_sip", h
-            assert services[(h, "p2p_lookup")] == f"p2pmon_check_p2p_lookup!p2pmon!{AOR}", h
+            assert services[(h, "p2p_lookup")] == "p2pmon_check_p2p_lookup_canary!p2pmon", h
             assert services[(h, "peer_health")] == f"p2pmon_check_p2p_result!{3 * INTERVAL}"
         assert services[("p2p-overlay", "p2p_overlay")].startswith("p2pmon_check_p2p_overlay!p2pmon!")
         step(f"   {len(defined_hosts)} hosts, {len(services)} services in {cfg_file}")

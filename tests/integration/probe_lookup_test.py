@@ -181,6 +181,11 @@ def test_check_p2p_lookup(swarm, owner):
                     r"in \d+ hops?, [0-9.]+ ms\) \| latency=[0-9.]+ms;;;0;5000 hops=\d+;;;0\n$",
                     out), out
 
+    # --canary: the agent's record of that peer (these peers run no agent: none stored).
+    rc, out, _ = plugin("-H", host, "-p", port, "--canary", peers[3].node_id, "-t", "5")
+    assert rc == 2 and out.startswith(
+        f"P2P_LOOKUP CRITICAL - canary.{peers[3].node_id}@p2pmon not found (asked "), out
+
     rc, out, _ = plugin("-H", host, "-p", port, "--aor", AOR, "-vv")
     lines = out.splitlines()
     assert rc == 0 and lines[1].startswith(f"responsible peer {owner} at "), out
@@ -208,7 +213,9 @@ def test_check_p2p_lookup(swarm, owner):
 def test_plugin_usage():
     for args in (["-h"], ["-V"], [], ["-H", "127.0.0.1"], ["-H", "h", "-p", "1", "--aor", "alice"],
                  ["-H", "h", "-p", "1", "--aor", AOR, "-w", "5:1"], ["--bogus"],
-                 ["-H", "h", "-p", "1", "--aor", AOR, "-t", "0"]):
+                 ["-H", "h", "-p", "1", "--aor", AOR, "-t", "0"],
+                 ["-H", "h", "-p", "1", "--canary", "abc"],
+                 ["-H", "h", "-p", "1", "--aor", AOR, "--canary", "0" * 32]):
         rc, out, _ = plugin(*args)
         assert rc == 3, (args, rc, out)
     rc, out, _ = plugin("-H", "127.0.0.1")
