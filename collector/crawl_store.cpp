@@ -2,10 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/store_rows.hpp"
+
 namespace p2pmon::collector {
 
 namespace {
-constexpr std::size_t kIdle = 4;                // read connections kept open
 constexpr std::int64_t kMaxExpiredPerInsert = 1000;  // whole crawls removed by age per insert
 
 void bindOptional(Statement& st, int index, const std::optional<std::string>& v) {
@@ -14,37 +15,6 @@ void bindOptional(Statement& st, int index, const std::optional<std::string>& v)
   } else {
     st.bindNull(index);
   }
-}
-
-std::optional<std::string> optionalText(const Statement& st, int col) {
-  return st.isNull(col) ? std::nullopt : std::optional(st.text(col));
-}
-
-constexpr const char* kCrawlColumns =
-    "id, overlay, started_at, seconds, received, found, reachable, unreachable, unvisited, "
-    "consistent, rings, dangling, churn_joined, churn_left, churn_restarted, peers_stored, "
-    "bootstrap, summary, ring";
-
-CrawlRow readCrawl(const Statement& st) {
-  CrawlRow r;
-  r.id = st.int64(0);
-  r.overlay = st.text(1);
-  r.startedAt = st.real(2);
-  r.seconds = st.real(3);
-  r.received = st.real(4);
-  r.found = st.int64(5);
-  r.reachable = st.int64(6);
-  r.unreachable = st.int64(7);
-  r.unvisited = st.int64(8);
-  r.consistent = st.int64(9) != 0;
-  r.rings = st.text(10);
-  r.dangling = st.int64(11);
-  if (!st.isNull(12)) r.churn = Churn{st.int64(12), st.int64(13), st.int64(14)};
-  r.peersStored = st.int64(15) != 0;
-  r.bootstrap = st.text(16);
-  r.summary = st.text(17);
-  r.ring = st.text(18);
-  return r;
 }
 }  // namespace
 
@@ -178,25 +148,8 @@ void CrawlStore::applyRetention(const std::string& overlay, std::int64_t keep, d
   }
 }
 
-std::unique_ptr<Database> CrawlReader::acquire() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      auto db = std::move(idle_.back());
-      idle_.pop_back();
-      return db;
-    }
-  }
-  return std::make_unique<Database>(path_, true);
-}
-
-void CrawlReader::release(std::unique_ptr<Database> db) {
-  std::lock_guard lock(mutex_);
-  if (idle_.size() < kIdle) idle_.push_back(std::move(db));
-}
-
 std::vector<CrawlRow> CrawlReader::list(const CrawlQuery& q) {
-  auto db = acquire();
+  auto db = pool_.lease();
   std::vector<CrawlRow> out;
   {
     auto st = db->prepare(std::string("SELECT ") + kCrawlColumns +
@@ -211,20 +164,15 @@ std::vector<CrawlRow> CrawlReader::list(const CrawlQuery& q) {
     st.bind(3, static_cast<std::int64_t>(q.limit));
     while (st.step()) out.push_back(readCrawl(st));
   }
-  release(std::move(db));
   return out;
 }
 
 std::optional<CrawlRow> CrawlReader::get(std::int64_t id) {
-  auto db = acquire();
-  std::optional<CrawlRow> out;
-  {
-    auto st = db->prepare(std::string("SELECT ") + kCrawlColumns + " FROM crawls WHERE id = ?");
-    st.bind(1, id);
-    if (st.step()) out = readCrawl(st);
-  }
-  release(std::move(db));
-  return out;
+  auto db = pool_.lease();
+  auto st = db->prepare(std::string("SELECT ") + kCrawlColumns + " FROM crawls WHERE id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return readCrawl(st);
 }
 
 std::optional<CrawlRow> CrawlReader::latest(const std::optional<std::string>& overlay) {
@@ -237,31 +185,14 @@ std::optional<CrawlRow> CrawlReader::latest(const std::optional<std::string>& ov
 }
 
 std::vector<CrawlPeerRow> CrawlReader::peers(std::int64_t crawlId) {
-  auto db = acquire();
+  auto db = pool_.lease();
   std::vector<CrawlPeerRow> out;
   {
-    auto st = db->prepare(
-        "SELECT node_id, address, reachable, error, rtt_ms, attempts, software_version, uptime_s, "
-        "successor, predecessor, state, detail FROM crawl_peers WHERE crawl_id = ? ORDER BY seq");
+    auto st = db->prepare(std::string("SELECT ") + kCrawlPeerColumns +
+                          " FROM crawl_peers WHERE crawl_id = ? ORDER BY seq");
     st.bind(1, crawlId);
-    while (st.step()) {
-      CrawlPeerRow p;
-      p.nodeId = optionalText(st, 0);
-      p.address = st.text(1);
-      p.reachable = st.int64(2) != 0;
-      p.error = optionalText(st, 3);
-      if (!st.isNull(4)) p.rttMs = st.real(4);
-      p.attempts = st.int64(5);
-      p.softwareVersion = optionalText(st, 6);
-      if (!st.isNull(7)) p.uptimeS = st.int64(7);
-      p.successor = optionalText(st, 8);
-      p.predecessor = optionalText(st, 9);
-      if (!st.isNull(10)) p.state = static_cast<int>(st.int64(10));
-      p.detail = st.text(11);
-      out.push_back(std::move(p));
-    }
+    while (st.step()) out.push_back(readCrawlPeer(st));
   }
-  release(std::move(db));
   return out;
 }
 

@@ -15,6 +15,7 @@
 
 #include "collector/crawl_document.hpp"
 #include "collector/crawl_results.hpp"
+#include "collector/read_pool.hpp"
 #include "collector/sqlite_db.hpp"
 
 namespace p2pmon::collector {
@@ -84,7 +85,7 @@ struct CrawlQuery {
 
 class CrawlReader {
  public:
-  explicit CrawlReader(std::string path) : path_(std::move(path)) {}
+  explicit CrawlReader(std::string path) : pool_(std::move(path)) {}
 
   std::vector<CrawlRow> list(const CrawlQuery& q);
   std::optional<CrawlRow> get(std::int64_t id);
@@ -93,12 +94,7 @@ class CrawlReader {
   std::vector<CrawlPeerRow> peers(std::int64_t crawlId);  // in the document's order
 
  private:
-  std::unique_ptr<Database> acquire();
-  void release(std::unique_ptr<Database> db);
-
-  std::string path_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<Database>> idle_;  // at most kIdle kept
+  ReadPool pool_;
 };
 
 }  // namespace p2pmon::collector

@@ -421,7 +421,8 @@ std::optional<std::string> textParam(const httplib::Request& req, const char* na
 }
 }  // namespace
 
-DashboardApi::DashboardApi(DashboardReader& reader) : reader_(reader) {}
+DashboardApi::DashboardApi(DashboardReader& reader, StoreReader& store)
+    : reader_(reader), store_(store) {}
 
 void DashboardApi::install(httplib::Server& s) {
   s.Get("/api/v1/version", [this](const httplib::Request&, httplib::Response& res) {
@@ -433,7 +434,7 @@ void DashboardApi::install(httplib::Server& s) {
     OverviewData d;
     d.version = reader_.version();
     d.hostsByState = reader_.hostsByState();
-    d.servicesByState = reader_.servicesByState();
+    d.servicesByState = store_.servicesByState();
     d.problems = reader_.problems(*limit);
     d.latestCrawl = reader_.latestCrawl(std::nullopt);
     sendJson(res, 200, renderOverview(d, core::nowSeconds()));
@@ -479,7 +480,7 @@ void DashboardApi::install(httplib::Server& s) {
     if (host.size() == 13 && host.starts_with("peer-") &&
         host.find_first_not_of("0123456789abcdef", 5) == std::string::npos)
       record = reader_.peerRecord(host.substr(5));
-    const auto nat = reader_.current(host, "nat_behaviour");
+    const auto nat = store_.service(host, "nat_behaviour");
     if (!record && !nat && !reader_.hostKnown(host))
       return sendError(res, 404, "not_found", "no crawl record and no results for " + host);
     sendJson(res, 200, renderPeerPage(host, record, nat));

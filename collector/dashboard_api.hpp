@@ -73,11 +73,12 @@ std::vector<MetricSeries> downsample(std::vector<MetricSeries> series, double st
 
 class DashboardApi {
  public:
-  explicit DashboardApi(DashboardReader& reader);
+  DashboardApi(DashboardReader& reader, StoreReader& store);
   void install(httplib::Server& server);
 
  private:
   DashboardReader& reader_;
+  StoreReader& store_;
 };
 
 }  // namespace p2pmon::collector

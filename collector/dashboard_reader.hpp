@@ -1,7 +1,8 @@
 // The dashboard's reads (docs/api.md "Dashboard"): only the small tables
 // (`current`, `hosts`, `crawls`, `crawl_peers`) and max(id) of the history,
-// so every call stays cheap on a history of millions of results. Its own
-// small pool of read-only connections, safe from any thread.
+// so every call stays cheap on a history of millions of results. Reads the
+// store's own figures through StoreReader and the rest through its own
+// small pool of read-only connections (read_pool.hpp); safe from any thread.
 #pragma once
 
 #include <array>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "collector/crawl_store.hpp"
+#include "collector/read_pool.hpp"
+#include "collector/store_reader.hpp"
 #include "collector/sqlite_db.hpp"
 #include "collector/store_types.hpp"
 
@@ -51,11 +54,11 @@ struct CrawlPoint {
 
 class DashboardReader {
  public:
-  explicit DashboardReader(std::string path) : path_(std::move(path)) {}
+  DashboardReader(StoreReader& store, std::string path)
+      : store_(store), pool_(std::move(path)) {}
 
   DataVersion version();
   std::array<std::int64_t, 4> hostsByState();     // hosts by worst state 0..3
-  std::array<std::int64_t, 4> servicesByState();  // services (no host checks) by state 0..3
   // Current results that are not OK, worst first (severity), then the oldest
   // state change; at most `limit`, and how many there are.
   ServicePage problems(std::size_t limit);
@@ -64,7 +67,6 @@ class DashboardReader {
   std::vector<std::pair<std::string, int>> worstStates();
   // One service's current output / perfdata on every host (nat_behaviour, rtp_quality).
   std::vector<ServiceStatus> currentOf(const std::string& service);
-  std::optional<ServiceStatus> current(const std::string& host, const std::string& service);
   bool hostKnown(const std::string& host);
   // The newest crawl (of `overlay`): figures only, no documents.
   std::optional<CrawlRow> latestCrawl(const std::optional<std::string>& overlay);
@@ -80,13 +82,8 @@ class DashboardReader {
                                                               std::size_t crawls = 4);
 
  private:
-  class Lease;
-  std::unique_ptr<Database> acquire();
-  void release(std::unique_ptr<Database> db);
-
-  std::string path_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<Database>> idle_;
+  StoreReader& store_;
+  ReadPool pool_;
 };
 
 }  // namespace p2pmon::collector

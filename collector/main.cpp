@@ -139,8 +139,8 @@ int main(int argc, char** argv) try {
                         return core::HostPort{listen.host, http.port()};
                       })](httplib::Server& s) { api->install(s); });
   // The dashboard: its JSON endpoints, then its static files at / (docs/api.md "Dashboard").
-  collector::DashboardReader dashboardReader(db);
-  http.addRoutes([api = std::make_shared<collector::DashboardApi>(dashboardReader)](
+  collector::DashboardReader dashboardReader(reader, db);
+  http.addRoutes([api = std::make_shared<collector::DashboardApi>(dashboardReader, reader)](
                      httplib::Server& s) { api->install(s); });
   http.addRoutes([web = std::make_shared<collector::WebRoot>(webRoot)](httplib::Server& s) {
     web->install(s);

@@ -1,6 +1,7 @@
 #include "collector/store_reader.hpp"
 
 #include "collector/metric_rollup.hpp"
+#include "collector/store_rows.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -72,21 +73,6 @@ StoredResult readResult(const Statement& st) {
   return r;
 }
 
-constexpr const char* kServiceColumns =
-    "host, service, state, output, perfdata, last_check, last_state_change, source";
-
-ServiceStatus readService(const Statement& st) {
-  ServiceStatus s;
-  s.last.host = st.text(0);
-  s.last.service = st.text(1);
-  s.last.state = static_cast<core::State>(st.int64(2));
-  s.last.output = st.text(3);
-  s.last.perfdata = st.text(4);
-  s.last.time = st.real(5);
-  s.lastStateChange = st.real(6);
-  s.last.source = st.text(7);
-  return s;
-}
 }  // namespace
 
 std::vector<HostSummary> StoreReader::hosts() {

@@ -223,7 +223,8 @@ TEST_CASE("dashboard: web root paths, content types and caching") {
 TEST_CASE("dashboard reader: problems worst first then oldest, filters, versions, peer records") {
   TempDb db;
   StoreWriter w(db.path);
-  DashboardReader r(db.path);
+  StoreReader store(db.path, 2);
+  DashboardReader r(store, db.path);
   CHECK(r.version().results == 0);
   CHECK_FALSE(r.version().crawl.has_value());
   auto res = [](std::string host, std::string service, core::State s, double t) {

@@ -20,7 +20,8 @@ import sys
 import tempfile
 import time
 
-from p2pmon_support import PROBE, Collector, Swarm, free_port, stop_process, wait_until
+from p2pmon_support import (Collector, Swarm, free_port, start_stun_server, stop_process,
+                            wait_until)
 
 PEERS = 100
 CHECKS = ("peer_health", "sip_options", "rtp_quality", "nat_behaviour", "dht_lookup")
@@ -31,18 +32,6 @@ INTERVALS = {"peer_health": 5, "sip_options": 5, "dht_lookup": 5, "rtp_quality":
 # Sanitizer builds run several times slower on a shared machine.
 SLOW = 3 if os.environ.get("P2PMON_BUILD_DIR", "").rstrip("/").endswith("asan") else 1
 PERFDATA_ITEM = re.compile(r"'?[^'=]+'?=[-0-9.U]+[a-zA-Z%]*(;[^; ]*){0,4}$")
-
-
-def start_stun_server():
-    p = subprocess.Popen([PROBE, "stun-server", "--listen", "127.0.0.1:0", "--alt-listen",
-                          "127.0.0.2:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         text=True)
-    line = p.stdout.readline()
-    m = re.match(r"STUN server on (127\.0\.0\.1:\d+)", line)
-    if not m:
-        stop_process(p, signal.SIGKILL, 10, "stun-server")
-        raise AssertionError(f"stun-server did not start: {line!r}")
-    return p, m.group(1)
 
 
 def current_results(collector, hosts):

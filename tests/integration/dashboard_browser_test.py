@@ -22,7 +22,8 @@ import sys
 import tempfile
 import time
 
-from p2pmon_support import BUILD_DIR, PROBE, Collector, Swarm, stop_process, wait_until
+from p2pmon_support import (BUILD_DIR, Collector, Swarm, start_stun_server, stop_process,
+                            wait_until)
 
 CHROMIUM = "/usr/bin/chromium"
 CRAWL = os.path.join(BUILD_DIR, "probes", "p2pmon-crawl")
@@ -34,18 +35,6 @@ SWARM = 29
 INTERVALS = {"peer_health": 3, "sip_options": 3, "dht_lookup": 3, "rtp_quality": 4,
              "nat_behaviour": 8}
 SLOW = 3 if os.environ.get("P2PMON_BUILD_DIR", "").rstrip("/").endswith("asan") else 1
-
-
-def start_stun_server():
-    p = subprocess.Popen([PROBE, "stun-server", "--listen", "127.0.0.1:0", "--alt-listen",
-                          "127.0.0.2:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         text=True)
-    line = p.stdout.readline()
-    m = re.match(r"STUN server on (127\.0\.0\.1:\d+)", line)
-    if not m:
-        stop_process(p, signal.SIGKILL, 10, "stun-server")
-        raise AssertionError(f"stun-server did not start: {line!r}")
-    return p, m.group(1)
 
 
 def agent_args(collector, stun, spool):

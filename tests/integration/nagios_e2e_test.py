@@ -10,9 +10,7 @@ collector's state; then the lone peer is killed and goes CRITICAL in Nagios:
 its active checks fail and its passive services go stale through freshness
 and check_p2p_result. Only its own processes, by pid; every wait bounded."""
 
-import grp
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -22,7 +20,7 @@ import tempfile
 import time
 import urllib.request
 
-from nagios_forward_test import NAGIOS, read_status, start_nagios, stop_nagios
+from nagios_forward_test import NAGIOS, nagios_main_cfg, read_status, start_nagios, stop_nagios
 from p2pmon_support import (BUILD_DIR, COLLECTOR, PLUGINS, Collector, Swarm, free_port,
                             wait_until)
 
@@ -97,35 +95,7 @@ def nagios_cfg(d, objects):
     site = os.path.join(d, "site.cfg")
     with open(site, "w") as f:
         f.write(SITE)
-    user = pwd.getpwuid(os.getuid()).pw_name
-    group = grp.getgrgid(os.getgid()).gr_name
-    spool = os.path.join(d, "checkresults")
-    os.mkdir(spool)
-    p = {n: os.path.join(d, n) for n in (
-        "nagios.log", "status.dat", "nagios.cmd", "nagios.qh", "nagios.lock", "nagios.tmp",
-        "objects.cache", "objects.precache", "retention.dat", "nagios.debug")}
-    text = f"""\
-cfg_file={site}
-cfg_file={objects}
-log_file={p['nagios.log']}
-debug_file={p['nagios.debug']}
-debug_level=0
-status_file={p['status.dat']}
-status_update_interval=1
-command_file={p['nagios.cmd']}
-check_external_commands=1
-query_socket={p['nagios.qh']}
-lock_file={p['nagios.lock']}
-temp_file={p['nagios.tmp']}
-temp_path={d}
-check_result_path={spool}
-check_result_reaper_frequency=1
-object_cache_file={p['objects.cache']}
-precached_object_file={p['objects.precache']}
-retain_state_information=0
-state_retention_file={p['retention.dat']}
-nagios_user={user}
-nagios_group={group}
+    return nagios_main_cfg(d, [site, objects], """\
 interval_length=1
 service_inter_check_delay_method=n
 host_inter_check_delay_method=n
@@ -153,11 +123,7 @@ check_for_updates=0
 check_workers=2
 illegal_object_name_chars=`~!$%^&*|'"<>?,()=
 illegal_macro_output_chars=`~$&|'"<>
-"""
-    cfg = os.path.join(d, "nagios.cfg")
-    with open(cfg, "w") as f:
-        f.write(text)
-    return cfg, p
+""")
 
 
 def history_counts(col, host):

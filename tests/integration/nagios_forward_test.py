@@ -123,22 +123,24 @@ define service {
 """
 
 
-def write_nagios_config(d):
-    """nagios.cfg whose every path lies in d. Nagios (and `nagios4 -v`) drop
-    privileges to nagios_user/nagios_group when started as root, so these are
-    the user running the test: as root the dir from mkdtemp (0700 root) stays
-    usable, and as another user no privilege change is attempted."""
+NAGIOS_FILES = ("nagios.log", "status.dat", "nagios.cmd", "nagios.qh", "nagios.lock",
+                "nagios.tmp", "objects.cache", "objects.precache", "retention.dat",
+                "nagios.debug")
+
+
+def nagios_main_cfg(d, cfg_files, settings):
+    """Writes d/nagios.cfg: the object files `cfg_files`, every path Nagios
+    writes in d, and `settings` (the lines that differ between tests).
+    Nagios (and `nagios4 -v`) drop privileges to nagios_user/nagios_group
+    when started as root, so these are the user running the test: as root
+    the dir from mkdtemp (0700 root) stays usable, and as another user no
+    privilege change is attempted. Returns its path and the paths by name."""
     user = pwd.getpwuid(os.getuid()).pw_name
     group = grp.getgrgid(os.getgid()).gr_name
     spool = os.path.join(d, "checkresults")
     os.mkdir(spool)
-    with open(os.path.join(d, "objects.cfg"), "w") as f:
-        f.write(OBJECTS)
-    p = {name: os.path.join(d, name) for name in (
-        "objects.cfg", "nagios.log", "status.dat", "nagios.cmd", "nagios.qh", "nagios.lock",
-        "nagios.tmp", "objects.cache", "objects.precache", "retention.dat", "nagios.debug")}
-    cfg = f"""\
-cfg_file={p['objects.cfg']}
+    p = {name: os.path.join(d, name) for name in NAGIOS_FILES}
+    cfg = "".join(f"cfg_file={f}\n" for f in cfg_files) + f"""\
 log_file={p['nagios.log']}
 debug_file={p['nagios.debug']}
 debug_level=0
@@ -158,6 +160,19 @@ retain_state_information=0
 state_retention_file={p['retention.dat']}
 nagios_user={user}
 nagios_group={group}
+""" + settings
+    path = os.path.join(d, "nagios.cfg")
+    with open(path, "w") as f:
+        f.write(cfg)
+    return path, p
+
+
+def write_nagios_config(d):
+    """nagios.cfg for passive results only, its objects in d/objects.cfg."""
+    objects = os.path.join(d, "objects.cfg")
+    with open(objects, "w") as f:
+        f.write(OBJECTS)
+    path, p = nagios_main_cfg(d, [objects], """\
 accept_passive_service_checks=1
 accept_passive_host_checks=1
 passive_host_checks_are_soft=0
@@ -178,10 +193,9 @@ check_for_updates=0
 check_workers=1
 illegal_object_name_chars=`~!$%^&*|'"<>?,()=
 illegal_macro_output_chars=`~$&|'"<>
-"""
-    with open(os.path.join(d, "nagios.cfg"), "w") as f:
-        f.write(cfg)
-    return os.path.join(d, "nagios.cfg"), p
+""")
+    p["objects.cfg"] = objects
+    return path, p
 
 
 def unescape_status(value):

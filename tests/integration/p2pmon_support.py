@@ -38,6 +38,21 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def start_stun_server():
+    """A p2pmon-probe stun-server on free ports of 127.0.0.1 with its
+    alternate address on 127.0.0.2 (RFC 5780); returns the process and its
+    primary address."""
+    p = subprocess.Popen([PROBE, "stun-server", "--listen", "127.0.0.1:0", "--alt-listen",
+                          "127.0.0.2:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True)
+    line = p.stdout.readline()
+    m = re.match(r"STUN server on (127\.0\.0\.1:\d+)", line)
+    if not m:
+        stop_process(p, signal.SIGKILL, 10, "stun-server")
+        raise AssertionError(f"stun-server did not start: {line!r}")
+    return p, m.group(1)
+
+
 def stop_process(proc, sig, timeout, what):
     """Signals a process this test started (by its pid) and waits for it;
     SIGKILL and an AssertionError when it does not stop in time. Returns
