@@ -32,10 +32,12 @@ try {
       await page.goto(base + hash, { waitUntil: 'commit' });
       await page.waitForSelector('#view[data-rendered]', { timeout: 30000 });
       // Navigation start to the view's mark, in the page's own clock.
-      samples.push(await page.evaluate(() => {
+      const rendered = await page.evaluate(() => {
         const mark = performance.getEntriesByName('p2pmon-rendered')[0];
-        return mark ? mark.startTime : performance.now();
-      }));
+        return mark ? mark.startTime : null;
+      });
+      if (rendered === null) throw new Error(`${name}: no p2pmon-rendered mark`);
+      samples.push(rendered);
       if (errors.length) out[`${name}_console_errors`] = errors.slice(0, 3);
       await context.close();
     }
